@@ -1,0 +1,23 @@
+from django import forms
+
+from board.models import Post
+
+
+class PostForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=Post.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": Post.BODY_MAX_LENGTH}),
+        error_messages={"required": "Write something before posting."},
+    )
+    display_name = forms.CharField(
+        label="Your name",
+        required=False,
+        max_length=Post.NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": Post.GUEST_NAME}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_authenticated:
+            del self.fields["display_name"]

@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from board import services
+from board.forms import PostForm
+from board.models import Post
+from netsite.http import BadRequest, client_ip
+from netsite.ratelimit import check_rate
+
+PAGE_SIZE = 50
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def _page(before):
+    """Return one keyset page of visible posts and the id to continue from."""
+    posts = Post.objects.visible().newest()
+    if before is not None:
+        posts = posts.before(before)
+    page = list(posts[: PAGE_SIZE + 1])
+    older = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+    return page[:PAGE_SIZE], older
+
+
+def _parse_before(request):
+    raw = request.GET.get("before")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(
+            "The ‘before’ parameter must be a post number, e.g. ?before=120."
+        )
+    return int(raw)
+
+
+def _render_board(request, form, *, status=200, before=None):
+    posts, older = _page(before)
+    return render(
+        request,
+        "board/index.html",
+        {
+            "form": form,
+            "posts": posts,
+            "older": older,
+            "before": before,
+            "can_post": _can_post(request.user),
+        },
+        status=status,
+    )
+
+
+def _can_post(user):
+    return user.is_authenticated or settings.NETSITE_ANONYMOUS_POSTING
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def index(request):
+    if request.method != "POST":
+        return _render_board(
+            request, PostForm(user=request.user), before=_parse_before(request)
+        )
+
+    if not _can_post(request.user):
+        return redirect_to_login(reverse("board:index"))
+    form = PostForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_board(request, form, status=400)
+
+    ident = (
+        f"user:{request.user.pk}"
+        if request.user.is_authenticated
+        else f"ip:{client_ip(request)}"
+    )
+    retry_after = check_rate("board", ident, rate=settings.NETSITE_BOARD_FLOOD)
+    if retry_after is not None:
+        form.add_error(
+            None,
+            f"You are posting too fast. Try again in {retry_after} seconds; "
+            "your text is kept below.",
+        )
+        response = _render_board(request, form, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
+
+    try:
+        services.create_post(
+            body=form.cleaned_data["body"],
+            author=request.user,
+            display_name=form.cleaned_data.get("display_name"),
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _render_board(request, form, status=400)
+    messages.success(request, "Posted.")
+    return HttpResponseSeeOther(reverse("board:index"))

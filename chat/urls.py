@@ -1,0 +1,10 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:slug>/", views.room, name="room"),
+]

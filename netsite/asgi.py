@@ -1,0 +1,34 @@
+"""
+ASGI entry point: HTTP goes to Django, WebSockets to the Channels routers.
+
+``get_asgi_application()`` is called before anything imports models: it sets
+Django up, and the WebSocket routing below imports consumers that import
+models, which would fail with AppRegistryNotReady the other way round.
+"""
+
+import os
+from pathlib import Path
+
+from netsite.env import load_dotenv
+
+load_dotenv(Path(__file__).resolve().parent.parent / ".env")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netsite.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from netsite.routing import websocket_urlpatterns  # noqa: E402
+from netsite.websocket import SiteOriginValidator  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": SiteOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

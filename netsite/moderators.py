@@ -1,0 +1,44 @@
+"""
+The "Moderators" group: people who may hide and delete content in the admin.
+
+Each app's data migration grants its own moderation permissions through
+``grant``, so the group is complete after ``migrate`` on a new site. Making a
+user a moderator: add them to the group and tick "staff status" (the admin
+lets in staff only).
+"""
+
+from django.contrib.auth.management import create_permissions
+
+GROUP_NAME = "Moderators"
+
+
+def grant(apps, app_label, codenames):
+    """Give the Moderators group ``codenames`` of ``app_label``, creating both."""
+    # Permissions are normally created after all migrations ran; a data
+    # migration that needs them must create them itself.
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=GROUP_NAME)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+    )
+
+
+def revoke(apps, app_label, codenames):
+    """Undo ``grant`` (the permissions themselves stay)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=GROUP_NAME).first()
+    if group is not None:
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
+        )

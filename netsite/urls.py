@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from netsite import lab, views
+
+lab_patterns = (
+    [
+        path("", lab.index, name="index"),
+        path("hello/", lab.hello, name="hello"),
+        path("add/", lab.add, name="add"),
+        path("subtract/", lab.subtract, name="subtract"),
+        path("request/", lab.request_echo, name="request"),
+        path("request/<path:rest>", lab.request_echo, name="request-path"),
+    ],
+    "lab",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("board/", include("board.urls")),
+    path("chat/", include("chat.urls")),
+    path("api/", include("api.urls")),
+    path("lab/", include(lab_patterns)),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "netsite.views.bad_request"
+handler403 = "netsite.views.permission_denied"
+handler404 = "netsite.views.page_not_found"
+handler500 = "netsite.views.server_error"
+
+admin.site.site_header = "netsite moderation"
+admin.site.site_title = "netsite admin"
