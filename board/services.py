@@ -99,6 +99,18 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
     return post
 
 
+def edit_post(*, post, body, by):
+    """Replace a post's body; open pages receive it again under the same id."""
+    post.body = clean_body(body)
+    with transaction.atomic():
+        post.save(update_fields=["body"])
+        publish_on_commit(
+            BOARD_GROUP, {"type": "board.post", "post": serialize_post(post)}
+        )
+    logger.info("post edited", extra={"post_id": post.pk, "by": str(by)})
+    return post
+
+
 def _ids(posts):
     """Accept a queryset, a list of posts or a list of ids; return the ids."""
     if isinstance(posts, Post):
