@@ -1,7 +1,7 @@
 """
 Concurrent posting and durability on a real SQLite file.
 
-These run in fresh processes with netsite's own settings (WAL, IMMEDIATE
+These run in fresh processes with netsite's own database settings (WAL, IMMEDIATE
 transactions, busy timeout) against a database file, not the test suite's
 in-memory database, because that is what `make run` serves.
 """
@@ -70,7 +70,7 @@ READ_BACK = textwrap.dedent(
 def run(script, db):
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "netsite.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",  # real DB settings, no manifest
         "DJANGO_SECRET_KEY": "concurrency-test-secret-" * 3,
         "DATABASE_URL": f"sqlite:///{db}",
         "NETSITE_BOARD_FLOOD": "100000/1",
