@@ -14,15 +14,19 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 
 import pytest
 from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import channel_layers, get_channel_layer
+from channels.testing import WebsocketCommunicator
 from redis import asyncio as aioredis
 
 from netsite.layers import (
     FanoutInMemoryChannelLayer,
     FanoutRedisChannelLayer,
+    LayerEventDispatchMixin,
 )
 
 GUARD = 10  # seconds: only ever a guard against a hang, never an assertion
@@ -46,6 +50,16 @@ async def assert_nothing_else_queued(layer, channels, sender=None):
         await sender.send(channel, {"type": "test.marker", "to": channel})
     for channel in channels:
         assert await receive(layer, channel) == {"type": "test.marker", "to": channel}
+
+
+@contextmanager
+def override_layer(layer, alias="fanout"):
+    """Make ``layer`` the consumers' layer under ``alias`` for one test."""
+    channel_layers.set(alias, layer)
+    try:
+        yield
+    finally:
+        channel_layers.backends.pop(alias, None)
 
 
 def chat_event(number):
@@ -360,3 +374,64 @@ async def test_redis_full_member_gets_an_overflow_while_others_receive(
     finally:
         await sender.flush()
         await server.flush()
+
+
+# The consumer side: LayerEventDispatchMixin -------------------------------------
+
+
+class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
+    channel_layer_alias = "fanout"
+    layer_events = {"chat.message"}
+
+    async def connect(self):
+        await self.channel_layer.group_add("room", self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard("room", self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.channel_layer.group_send(
+            "room", {"type": "chat.message", "text": text_data.upper()}
+        )
+
+    async def chat_message(self, event):
+        await self.send(text_data=event["text"])
+
+    async def layer_overflow(self, event):
+        await self.close(code=4409)
+
+
+async def test_a_consumer_forwards_group_events_through_the_mixin():
+    layer = FanoutInMemoryChannelLayer()
+    app = RoomConsumer.as_asgi()
+    with override_layer(layer):
+        first = WebsocketCommunicator(app, "/ws/room/")
+        second = WebsocketCommunicator(app, "/ws/room/")
+        try:
+            assert (await first.connect())[0]
+            assert (await second.connect())[0]
+            await first.send_to(text_data="hello")
+            assert await first.receive_from(GUARD) == "HELLO"
+            assert await second.receive_from(GUARD) == "HELLO"
+        finally:
+            await first.disconnect()
+            await second.disconnect()
+
+
+async def test_a_consumer_that_falls_behind_is_closed_with_4409():
+    layer = FanoutInMemoryChannelLayer(capacity=2)
+    app = RoomConsumer.as_asgi()
+    with override_layer(layer):
+        member = WebsocketCommunicator(app, "/ws/room/")
+        try:
+            assert (await member.connect())[0]
+            # Three events land before the consumer's receive loop runs again.
+            for number in range(3):
+                await layer.group_send("room", chat_event(number))
+            assert await member.receive_output(GUARD) == {
+                "type": "websocket.close",
+                "code": 4409,
+            }
+        finally:
+            await member.disconnect()
