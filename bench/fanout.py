@@ -254,7 +254,7 @@ def main():
     parser.add_argument(
         "--deliveries",
         type=int,
-        help="deliveries per run, K = this / N (20000; --quick 5000)",
+        help="deliveries per run, K = this / N (10000; --quick 5000)",
     )
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=CONFIGS)
     parser.add_argument(
@@ -266,7 +266,7 @@ def main():
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.quick else 5)
     sizes = args.clients or [100, 1000]
-    deliveries = args.deliveries or (5000 if args.quick else 20000)
+    deliveries = args.deliveries or (5000 if args.quick else 10000)
     target = args.target
     if target == "auto":
         target = "chat" if (ROOT / "chat" / "consumers.py").exists() else "bench"
