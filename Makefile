@@ -47,3 +47,7 @@ superuser: $(VENV)/.requirements .env
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Channel-layer fan-out benchmark (docs/performance.md): netsite vs websockets.
+bench: $(VENV)/.requirements-dev
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)

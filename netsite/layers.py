@@ -1,0 +1,450 @@
+"""
+Channel layers that fan a group message out once per process.
+
+A chat message goes to every member of its room. Channels' stock layers pay
+for that per member: ``InMemoryChannelLayer.group_send`` starts a task and
+deep-copies the event for each channel, and Redis layers serialise or
+deserialise it per channel. With a thousand members that is a thousand copies
+of the same frame. The layers here hand the *same* event object to every
+local member's mailbox instead, so a group send costs one dictionary lookup
+and one queue append per member, and nothing that grows with the event:
+
+- ``FanoutInMemoryChannelLayer``: the embedded tier (one daphne process).
+- ``FanoutRedisChannelLayer``: the scale-out tier. ``group_send`` is one Redis
+  ``PUBLISH``; every process subscribes to a group once, however many of its
+  connections joined it, deserialises each event once and fans it out locally.
+  Direct ``send``/``receive`` on a channel works across processes (each
+  channel is a Redis pub/sub channel of its own).
+
+Events are shared, so they are read-only: a handler must not change the event
+it receives (netsite's consumers only read ``event["text"]``, a frame encoded
+once by the service that published it).
+
+Nothing is dropped silently. Each channel's mailbox holds at most
+``capacity`` events (1,000 by default: a member that far behind is better off
+reconnecting and replaying with ``?after=`` than catching up through the
+layer). When a group event finds a mailbox full, the mailbox is emptied and
+holds ``{"type": "layer.overflow"}`` instead; the consumer closes with 4409
+and its client resumes from the last message it saw. Group events for that
+member are skipped until it has received the overflow (the resume covers
+them). Each overflow is counted in ``layer.overflows`` and logged once.
+
+A mailbox that nobody drains is found by a sweep that runs at most once per
+``expiry`` seconds (never per message): a member that made no progress over a
+whole period is given the overflow event, and one still stuck a period later
+is treated as gone and removed from its groups. Idle mailboxes of channels
+that left every group are dropped the same way.
+
+Unlike the stock layers, group memberships do not expire after
+``group_expiry``: a member leaves with ``group_discard`` or when the sweep
+finds it gone, never silently while it is still reading.
+"""
+
+import asyncio
+import logging
+import time
+import uuid
+
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
+from channels_redis.utils import _wrap_close, create_pool, decode_hosts
+from redis import asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CAPACITY = 1000
+
+# One shared, read-only overflow event: identity marks it in a mailbox.
+OVERFLOW = {"type": "layer.overflow"}
+
+
+class _Mailbox:
+    """The queue of one channel plus what the sweep needs to judge it."""
+
+    __slots__ = ("queue", "overflowed", "received", "seen", "waiting", "stale")
+
+    def __init__(self, capacity):
+        self.queue = asyncio.Queue(maxsize=capacity)
+        self.overflowed = False
+        self.received = 0  # events taken out, ever
+        self.seen = None  # ``received`` at the previous sweep, if it saw this
+        self.waiting = 0  # receive() calls awaiting this mailbox now
+        self.stale = False  # idle at the previous sweep too
+
+
+class _LocalFanout:
+    """
+    Mailboxes and group memberships of this process, shared by both layers.
+
+    ``members`` maps a group key to an insertion-ordered dict of channel names
+    (events reach members in the order they joined); ``memberships`` maps a
+    channel back to its group keys so that leaving and sweeping cost no scan.
+    """
+
+    def _init_fanout(self, *, capacity, expiry):
+        self.capacity = capacity
+        self.expiry = expiry
+        self.mailboxes = {}
+        self.members = {}
+        self.memberships = {}
+        self.overflows = 0
+        self._next_sweep = time.monotonic() + expiry
+
+    def _mailbox(self, channel):
+        box = self.mailboxes.get(channel)
+        if box is None:
+            box = self.mailboxes[channel] = _Mailbox(self.capacity)
+        return box
+
+    def _join(self, key, channel):
+        self.members.setdefault(key, {})[channel] = None
+        self.memberships.setdefault(channel, set()).add(key)
+
+    def _leave(self, key, channel):
+        """Remove ``channel`` from group ``key``; return True if the group emptied."""
+        groups = self.memberships.get(channel)
+        if groups is not None:
+            groups.discard(key)
+            if not groups:
+                del self.memberships[channel]
+        channels = self.members.get(key)
+        if channels is None:
+            return False
+        channels.pop(channel, None)
+        if channels:
+            return False
+        del self.members[key]
+        return True
+
+    def _fan_out(self, key, message):
+        """Put ``message`` itself (no copy) in the mailbox of each member of ``key``."""
+        self._maybe_sweep()
+        channels = self.members.get(key)
+        if not channels:
+            return
+        mailboxes = self.mailboxes
+        # put_nowait only schedules waiting receivers, so ``channels`` cannot
+        # change while this loop runs.
+        for channel in channels:
+            box = mailboxes.get(channel)
+            if box is None:
+                box = self._mailbox(channel)
+            elif box.overflowed:
+                continue
+            try:
+                box.queue.put_nowait(message)
+            except asyncio.QueueFull:
+                self._overflow(channel, box, reason="full")
+
+    def _deliver(self, channel, message):
+        """Queue a message for one channel, overflowing it rather than dropping."""
+        box = self._mailbox(channel)
+        if box.overflowed:
+            return
+        try:
+            box.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self._overflow(channel, box, reason="full")
+
+    def _overflow(self, channel, box, *, reason):
+        queue = box.queue
+        dropped = queue.qsize()
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(OVERFLOW)
+        box.overflowed = True
+        self.overflows += 1
+        logger.warning(
+            "channel layer overflow: %s told to resume",
+            channel,
+            extra={
+                "channel": channel,
+                "reason": reason,
+                "dropped": dropped,
+                "capacity": self.capacity,
+                "overflows": self.overflows,
+            },
+        )
+
+    async def _receive(self, channel):
+        box = self._mailbox(channel)
+        box.waiting += 1
+        try:
+            message = await box.queue.get()
+        finally:
+            box.waiting -= 1
+        box.received += 1
+        if message is OVERFLOW:
+            box.overflowed = False
+        return message
+
+    def _maybe_sweep(self):
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.expiry
+        self._sweep()
+
+    def _sweep(self):
+        for channel, box in list(self.mailboxes.items()):
+            if box.queue.empty():
+                idle = not box.waiting and channel not in self.memberships
+                if idle and box.stale:
+                    self._forget(channel)
+                box.stale = idle
+            elif box.received == box.seen:  # no progress over a whole period
+                if box.overflowed:
+                    logger.warning(
+                        "channel layer member gone: %s removed from its groups",
+                        channel,
+                        extra={"channel": channel},
+                    )
+                    self._forget(channel)
+                else:
+                    self._overflow(channel, box, reason="stalled")
+            box.seen = box.received
+
+    def _forget(self, channel):
+        self.mailboxes.pop(channel, None)
+        for key in list(self.memberships.get(channel, ())):
+            if self._leave(key, channel):
+                self._group_emptied(key)
+        self._channel_forgotten(channel)
+
+    def _group_emptied(self, key):
+        """Hook: the last local member of group ``key`` was swept away."""
+
+    def _channel_forgotten(self, channel):
+        """Hook: the mailbox of ``channel`` was swept away."""
+
+    def _reset(self):
+        self.mailboxes = {}
+        self.members = {}
+        self.memberships = {}
+
+
+class FanoutInMemoryChannelLayer(_LocalFanout, InMemoryChannelLayer):
+    """
+    The in-memory layer with a group send that shares one event between members.
+
+    Settings: ``capacity`` (per channel, default 1,000) and ``expiry`` (the
+    sweep period in seconds, default 60). ``channel_capacity`` and
+    ``group_expiry`` of the stock layer are not used.
+    """
+
+    extensions = ["groups", "flush"]
+
+    def __init__(self, expiry=60, capacity=DEFAULT_CAPACITY, **kwargs):
+        super().__init__(expiry=expiry, capacity=capacity, **kwargs)
+        self._init_fanout(capacity=capacity, expiry=expiry)
+
+    async def send(self, channel, message):
+        """
+        Queue ``message`` for one channel; raise ChannelFull when it is full.
+
+        A direct sender can handle ChannelFull itself, so it is told rather
+        than the receiver being overflowed.
+        """
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_channel_name(channel)
+        self._maybe_sweep()
+        try:
+            self._mailbox(channel).queue.put_nowait(message)
+        except asyncio.QueueFull:
+            raise ChannelFull(channel) from None
+
+    async def receive(self, channel):
+        self.require_valid_channel_name(channel)
+        return await self._receive(channel)
+
+    async def group_add(self, group, channel):
+        self.require_valid_group_name(group)
+        self.require_valid_channel_name(channel)
+        self._join(group, channel)
+
+    async def group_discard(self, group, channel):
+        self.require_valid_channel_name(channel)
+        self.require_valid_group_name(group)
+        self._leave(group, channel)
+
+    async def group_send(self, group, message):
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_group_name(group)
+        self._fan_out(group, message)
+
+    async def flush(self):
+        self._reset()
+
+
+class _NotifyingPubSub(PubSub):
+    """A redis-py PubSub that reports reconnections (it resubscribes by itself)."""
+
+    def __init__(self, *args, on_reconnect, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_reconnect = on_reconnect
+
+    async def on_connect(self, connection):
+        # redis-py calls this after a *re*connection only: events published
+        # while the connection was down are lost, so the members must resume.
+        await super().on_connect(connection)
+        self._on_reconnect()
+
+
+class _FanoutShard(RedisSingleShardConnection):
+    """One Redis connection whose incoming events go to the fan-out layer."""
+
+    def _ensure_redis(self):
+        if self._redis is None:
+            self._redis = aioredis.Redis(connection_pool=create_pool(self.host))
+            self._pubsub = _NotifyingPubSub(
+                self._redis.connection_pool,
+                event_dispatcher=self._redis._event_dispatcher,
+                on_reconnect=self.channel_layer._connection_lost,
+            )
+
+    def _receive_message(self, message):
+        if message is not None:
+            self.channel_layer._dispatch(message["channel"], message["data"])
+
+
+class _FanoutRedisLoopLayer(_LocalFanout, RedisPubSubLoopLayer):
+    """The per-event-loop half of ``FanoutRedisChannelLayer``."""
+
+    def __init__(
+        self,
+        hosts=None,
+        prefix="asgi",
+        capacity=DEFAULT_CAPACITY,
+        expiry=60,
+        channel_layer=None,
+        **kwargs,
+    ):
+        super().__init__(
+            hosts=hosts, prefix=prefix, channel_layer=channel_layer, **kwargs
+        )
+        self._shards = [_FanoutShard(host, self) for host in decode_hosts(hosts)]
+        self._init_fanout(capacity=capacity, expiry=expiry)
+
+    def _dispatch(self, name, data):
+        """Deserialise one event from Redis once, then hand it to local members."""
+        if isinstance(name, bytes):
+            name = name.decode()
+        if name in self.members:
+            self._fan_out(name, self.channel_layer.deserialize(data))
+        elif name in self.mailboxes:
+            self._deliver(name, self.channel_layer.deserialize(data))
+
+    def _connection_lost(self):
+        for channel in list(self.memberships):
+            box = self._mailbox(channel)
+            if not box.overflowed:
+                self._overflow(channel, box, reason="redis reconnected")
+
+    async def new_channel(self, prefix="specific."):
+        channel = f"{self.prefix}{prefix}{uuid.uuid4().hex}"
+        await self._subscribe(channel)
+        return channel
+
+    async def _subscribe(self, channel):
+        self._mailbox(channel)
+        await self._get_shard(channel).subscribe(channel)
+
+    async def receive(self, channel):
+        if channel not in self.mailboxes:
+            await self._subscribe(channel)
+        try:
+            return await self._receive(channel)
+        except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+            # As in channels-redis: a cancelled receive means the consumer
+            # is leaving, and its channel with it.
+            self.mailboxes.pop(channel, None)
+            try:
+                await self._get_shard(channel).unsubscribe(channel)
+            except BaseException:
+                logger.exception("could not unsubscribe %s", channel)
+            raise
+
+    async def group_add(self, group, channel):
+        if channel not in self.mailboxes:
+            raise RuntimeError(
+                "group_add() needs a channel of this process: call it with "
+                "self.channel_name from the consumer that owns the channel."
+            )
+        key = self._get_group_channel_name(group)
+        self._join(key, channel)
+        await self._get_shard(key).subscribe(key)
+
+    async def group_discard(self, group, channel):
+        key = self._get_group_channel_name(group)
+        if channel in self.members.get(key, ()) and self._leave(key, channel):
+            await self._get_shard(key).unsubscribe(key)
+
+    def _group_emptied(self, key):
+        asyncio.ensure_future(self._get_shard(key).unsubscribe(key))
+
+    def _channel_forgotten(self, channel):
+        asyncio.ensure_future(self._get_shard(channel).unsubscribe(channel))
+
+    async def flush(self):
+        self._reset()
+        for shard in self._shards:
+            await shard.flush()
+
+
+class FanoutRedisChannelLayer(RedisPubSubChannelLayer):
+    """
+    Redis pub/sub layer: one PUBLISH per group send, one local fan-out per process.
+
+    Settings as ``channels_redis.pubsub.RedisPubSubChannelLayer`` (``hosts``,
+    ``prefix``, ``serializer_format``...) plus ``capacity`` and ``expiry`` as
+    in ``FanoutInMemoryChannelLayer``. Redis pub/sub keeps nothing for a
+    process that is not connected; after a reconnection every local member
+    gets ``layer.overflow`` so that its client replays what it missed.
+    """
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = _FanoutRedisLoopLayer(
+                *self._args, **self._kwargs, channel_layer=self
+            )
+            self._layers[loop] = layer
+            # As channels-redis: close the loop's connections with the loop.
+            _wrap_close(self, loop)
+        return layer
+
+
+class LayerEventDispatchMixin:
+    """
+    Consumer mixin: forward the named layer events without a thread hop each.
+
+    Channels' ``AsyncConsumer.dispatch`` runs ``close_old_connections`` in the
+    sync thread before *every* handler, so each member of a room pays a
+    thread round trip per event, serialised through one thread: in the
+    benchmark that is half of a delivery's cost. Handlers that only forward
+    ``event["text"]`` touch no database connection, so the events listed in
+    ``layer_events`` (e.g. ``{"chat.message", "chat.delete"}``) go straight
+    to their handler; everything else, ``websocket.receive`` included,
+    still goes through Channels' dispatch. ``layer.overflow`` is always
+    direct.
+
+        class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
+            layer_events = {"chat.message", "chat.delete", "chat.clear"}
+    """
+
+    layer_events = frozenset()
+
+    async def dispatch(self, message):
+        kind = message["type"]
+        if kind in self.layer_events or kind == "layer.overflow":
+            handler = getattr(self, kind.replace(".", "_"), None)
+            if handler is not None:
+                return await handler(message)
+        return await super().dispatch(message)

@@ -1,0 +1,437 @@
+"""
+The fan-out channel layers of ``netsite.layers``, through the Channels layer API.
+
+"Exactly once" is checked without clocks: after the events under test, each
+member is sent a direct marker, and the marker must be the very next thing
+it receives. The Redis tests run two layer instances (two "processes")
+against a real ``redis-server`` started for this module.
+"""
+
+import asyncio
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+
+import pytest
+from channels.exceptions import ChannelFull
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import channel_layers, get_channel_layer
+from channels.testing import WebsocketCommunicator
+from redis import asyncio as aioredis
+
+from netsite.layers import (
+    FanoutInMemoryChannelLayer,
+    FanoutRedisChannelLayer,
+    LayerEventDispatchMixin,
+)
+
+GUARD = 10  # seconds: only ever a guard against a hang, never an assertion
+
+
+async def receive(layer, channel):
+    return await asyncio.wait_for(layer.receive(channel), GUARD)
+
+
+async def join(layer, count, group="room"):
+    channels = [await layer.new_channel() for _ in range(count)]
+    for channel in channels:
+        await layer.group_add(group, channel)
+    return channels
+
+
+async def assert_nothing_else_queued(layer, channels, sender=None):
+    """Send each channel a marker; it must be the next event received."""
+    sender = sender or layer
+    for channel in channels:
+        await sender.send(channel, {"type": "test.marker", "to": channel})
+    for channel in channels:
+        assert await receive(layer, channel) == {"type": "test.marker", "to": channel}
+
+
+@contextmanager
+def override_layer(layer, alias="fanout"):
+    """Make ``layer`` the consumers' layer under ``alias`` for one test."""
+    channel_layers.set(alias, layer)
+    try:
+        yield
+    finally:
+        channel_layers.backends.pop(alias, None)
+
+
+def chat_event(number):
+    return {"type": "chat.message", "id": number, "text": f'{{"id": {number}}}'}
+
+
+# The embedded tier ------------------------------------------------------------
+
+
+async def test_group_send_hands_every_member_the_same_event_object():
+    layer = FanoutInMemoryChannelLayer()
+    channels = await join(layer, 3)
+    event = chat_event(1)
+
+    await layer.group_send("room", event)
+
+    for channel in channels:
+        assert await receive(layer, channel) is event
+
+
+async def test_a_thousand_members_each_receive_an_event_exactly_once():
+    layer = FanoutInMemoryChannelLayer()
+    channels = await join(layer, 1000)
+
+    await layer.group_send("room", chat_event(1))
+    await layer.group_send("room", chat_event(2))
+
+    for channel in channels:
+        assert (await receive(layer, channel))["id"] == 1
+        assert (await receive(layer, channel))["id"] == 2
+    await assert_nothing_else_queued(layer, channels)
+
+
+async def test_group_send_does_not_reach_other_groups():
+    layer = FanoutInMemoryChannelLayer()
+    [inside] = await join(layer, 1, group="room")
+    [outside] = await join(layer, 1, group="other")
+
+    await layer.group_send("room", chat_event(1))
+
+    assert (await receive(layer, inside))["id"] == 1
+    await assert_nothing_else_queued(layer, [outside])
+
+
+async def test_a_full_member_gets_an_overflow_while_the_others_still_receive(caplog):
+    layer = FanoutInMemoryChannelLayer(capacity=3)
+    slow, fast = await join(layer, 2)
+
+    with caplog.at_level(logging.WARNING, logger="netsite.layers"):
+        for number in range(1, 7):
+            await layer.group_send("room", chat_event(number))
+            assert (await receive(layer, fast))["id"] == number
+
+    assert await receive(layer, slow) == {"type": "layer.overflow"}
+    await assert_nothing_else_queued(layer, [slow, fast])
+    assert layer.overflows == 1
+    overflow_logs = [r for r in caplog.records if "overflow" in r.getMessage()]
+    assert len(overflow_logs) == 1
+
+
+async def test_an_overflowed_member_receives_again_once_it_took_the_overflow():
+    layer = FanoutInMemoryChannelLayer(capacity=2)
+    [member] = await join(layer, 1)
+    for number in range(1, 4):
+        await layer.group_send("room", chat_event(number))
+    assert (await receive(layer, member))["type"] == "layer.overflow"
+
+    await layer.group_send("room", chat_event(4))
+
+    assert (await receive(layer, member))["id"] == 4
+
+
+async def test_a_stalled_member_is_told_to_resume_then_removed():
+    # expiry=0: the sweep runs on every group send instead of once a minute.
+    layer = FanoutInMemoryChannelLayer(expiry=0)
+    stalled, reader = await join(layer, 2)
+
+    for number in range(1, 5):
+        await layer.group_send("room", chat_event(number))
+        assert (await receive(layer, reader))["id"] == number
+
+    assert layer.overflows == 1
+    # Removed from the group: a later event no longer reaches it...
+    await layer.group_send("room", chat_event(5))
+    assert (await receive(layer, reader))["id"] == 5
+    # ...and what it holds is only what a new mailbox holds: the marker.
+    await assert_nothing_else_queued(layer, [stalled, reader])
+
+
+async def test_group_discard_stops_delivery_to_that_member_only():
+    layer = FanoutInMemoryChannelLayer()
+    leaving, staying = await join(layer, 2)
+
+    await layer.group_discard("room", leaving)
+    await layer.group_send("room", chat_event(1))
+
+    assert (await receive(layer, staying))["id"] == 1
+    await assert_nothing_else_queued(layer, [leaving, staying])
+
+
+async def test_group_discard_of_a_stranger_is_harmless():
+    layer = FanoutInMemoryChannelLayer()
+    [member] = await join(layer, 1)
+
+    await layer.group_discard("room", "specific.inmemory!nobody")
+    await layer.group_discard("nothing-here", member)
+    await layer.group_send("room", chat_event(1))
+
+    assert (await receive(layer, member))["id"] == 1
+
+
+async def test_send_and_receive_round_trip_on_one_channel():
+    layer = FanoutInMemoryChannelLayer()
+    channel = await layer.new_channel(prefix="healthz.")
+
+    await layer.send(channel, {"type": "healthz.ping", "token": "abc"})
+
+    assert await receive(layer, channel) == {"type": "healthz.ping", "token": "abc"}
+
+
+async def test_a_direct_send_to_a_full_channel_raises_channel_full():
+    layer = FanoutInMemoryChannelLayer(capacity=1)
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "first"})
+
+    with pytest.raises(ChannelFull):
+        await layer.send(channel, {"type": "second"})
+    assert await receive(layer, channel) == {"type": "first"}
+
+
+async def test_flush_forgets_every_member():
+    layer = FanoutInMemoryChannelLayer()
+    [member] = await join(layer, 1)
+
+    await layer.flush()
+    await layer.group_send("room", chat_event(1))
+
+    await assert_nothing_else_queued(layer, [member])
+
+
+def test_the_site_uses_the_fanout_layer_and_its_health_check_passes(client, db):
+    assert isinstance(get_channel_layer(), FanoutInMemoryChannelLayer)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["channel_layer"] == "ok"
+
+
+# The scale-out tier: a real redis-server ----------------------------------------
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers_ping(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    binary = shutil.which("redis-server") or shutil.which(
+        "redis-server", path="/usr/bin:/usr/sbin"
+    )
+    if binary is None:
+        reason = "redis-server is not installed (apt install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the Redis tests.")
+        pytest.skip(reason)
+    directory = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    with open(directory / "redis.log", "wb") as log:
+        server = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1"]
+            + ["--dir", str(directory), "--save", "", "--appendonly", "no"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _attempt in range(200):
+            if _answers_ping(port):
+                break
+            if server.poll() is not None:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not answer PING within 10 s")
+        if server.poll() is not None:
+            output = (directory / "redis.log").read_text(errors="replace")
+            pytest.fail(f"redis-server exited: {output[-500:]}")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+async def processes(redis_url):
+    """Two layers on one Redis: what two daphne processes would hold."""
+    layers = [FanoutRedisChannelLayer(hosts=[redis_url]) for _ in range(2)]
+    yield layers
+    for layer in layers:
+        await layer.flush()
+
+
+@pytest.fixture
+async def redis_client(redis_url):
+    client = aioredis.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def wait_for_subscribers(client, name, count):
+    """Wait until Redis has ``count`` subscribers of ``name`` (SUBSCRIBE is async)."""
+    for _attempt in range(200):
+        [(_name, subscribers)] = await client.pubsub_numsub(name)
+        if subscribers == count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} never had {count} subscribers")
+
+
+async def test_redis_group_send_reaches_each_member_of_each_process_once_in_order(
+    processes, redis_client
+):
+    first, second = processes
+    on_first = await join(first, 3)
+    on_second = await join(second, 3)
+    await wait_for_subscribers(redis_client, "asgi__group__room", 2)
+
+    for number in range(1, 6):
+        await first.group_send("room", chat_event(number))
+
+    for layer, channels in ((first, on_first), (second, on_second)):
+        received = {}
+        for channel in channels:
+            received[channel] = [await receive(layer, channel) for _ in range(5)]
+            assert [event["id"] for event in received[channel]] == [1, 2, 3, 4, 5]
+        # Deserialised once per process: the members share each event object.
+        one, *others = received.values()
+        for events in others:
+            assert all(a is b for a, b in zip(one, events, strict=True))
+        await assert_nothing_else_queued(layer, channels, sender=first)
+
+
+async def test_redis_group_send_from_a_third_process_reaches_the_servers(
+    processes, redis_client, redis_url
+):
+    # What `manage.py say` does: publish from a process with no members.
+    first, second = processes
+    [member_1] = await join(first, 1)
+    [member_2] = await join(second, 1)
+    await wait_for_subscribers(redis_client, "asgi__group__room", 2)
+    command = FanoutRedisChannelLayer(hosts=[redis_url])
+    try:
+        await command.group_send("room", chat_event(7))
+    finally:
+        await command.flush()
+
+    assert (await receive(first, member_1))["id"] == 7
+    assert (await receive(second, member_2))["id"] == 7
+
+
+async def test_redis_direct_send_reaches_a_channel_of_another_process(
+    processes, redis_client
+):
+    first, second = processes
+    channel = await second.new_channel(prefix="healthz.")
+    await wait_for_subscribers(redis_client, channel, 1)
+
+    await first.send(channel, {"type": "healthz.ping", "token": "abc"})
+
+    assert await receive(second, channel) == {"type": "healthz.ping", "token": "abc"}
+
+
+async def test_redis_group_discard_stops_delivery(processes, redis_client):
+    first, second = processes
+    leaving, staying = await join(second, 2)
+    await wait_for_subscribers(redis_client, "asgi__group__room", 1)
+
+    await second.group_discard("room", leaving)
+    await first.group_send("room", chat_event(1))
+
+    assert (await receive(second, staying))["id"] == 1
+    await assert_nothing_else_queued(second, [leaving, staying], sender=first)
+
+
+async def test_redis_full_member_gets_an_overflow_while_others_receive(
+    redis_url, redis_client
+):
+    sender = FanoutRedisChannelLayer(hosts=[redis_url])
+    server = FanoutRedisChannelLayer(hosts=[redis_url], capacity=2)
+    try:
+        slow, fast = await join(server, 2)
+        await wait_for_subscribers(redis_client, "asgi__group__room", 1)
+
+        for number in range(1, 5):
+            await sender.group_send("room", chat_event(number))
+            assert (await receive(server, fast))["id"] == number
+
+        assert await receive(server, slow) == {"type": "layer.overflow"}
+        assert server.overflows == 1
+        await assert_nothing_else_queued(server, [slow, fast], sender=sender)
+    finally:
+        await sender.flush()
+        await server.flush()
+
+
+# The consumer side: LayerEventDispatchMixin -------------------------------------
+
+
+class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
+    channel_layer_alias = "fanout"
+    layer_events = {"chat.message"}
+
+    async def connect(self):
+        await self.channel_layer.group_add("room", self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard("room", self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.channel_layer.group_send(
+            "room", {"type": "chat.message", "text": text_data.upper()}
+        )
+
+    async def chat_message(self, event):
+        await self.send(text_data=event["text"])
+
+    async def layer_overflow(self, event):
+        await self.close(code=4409)
+
+
+async def test_a_consumer_forwards_group_events_through_the_mixin():
+    layer = FanoutInMemoryChannelLayer()
+    app = RoomConsumer.as_asgi()
+    with override_layer(layer):
+        first = WebsocketCommunicator(app, "/ws/room/")
+        second = WebsocketCommunicator(app, "/ws/room/")
+        try:
+            assert (await first.connect())[0]
+            assert (await second.connect())[0]
+            await first.send_to(text_data="hello")
+            assert await first.receive_from(GUARD) == "HELLO"
+            assert await second.receive_from(GUARD) == "HELLO"
+        finally:
+            await first.disconnect()
+            await second.disconnect()
+
+
+async def test_a_consumer_that_falls_behind_is_closed_with_4409():
+    layer = FanoutInMemoryChannelLayer(capacity=2)
+    app = RoomConsumer.as_asgi()
+    with override_layer(layer):
+        member = WebsocketCommunicator(app, "/ws/room/")
+        try:
+            assert (await member.connect())[0]
+            # Three events land before the consumer's receive loop runs again.
+            for number in range(3):
+                await layer.group_send("room", chat_event(number))
+            assert await member.receive_output(GUARD) == {
+                "type": "websocket.close",
+                "code": 4409,
+            }
+        finally:
+            await member.disconnect()
