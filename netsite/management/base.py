@@ -32,6 +32,14 @@ class OperatorCommand(BaseCommand):
         with _logs_to(stderr, verbosity=self.verbosity):
             return super().execute(*args, **options)
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # A mistyped option is bad input like any other: one line on stderr
+        # (argparse's "manage.py export: error: ...", exit status 2) instead
+        # of the usage summary first; --help shows that.
+        parser.print_usage = lambda file=None: None
+        return parser
+
     def note(self, message, *, level=1):
         """Write a diagnostic line to stderr when verbosity is at least ``level``."""
         if self.verbosity >= level:

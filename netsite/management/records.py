@@ -135,21 +135,29 @@ def encode(row, names):
 
 
 def read_jsonl(stream):
-    """Yield ``(line number, record dict)``; raise ValueError on a broken line."""
+    """
+    Yield ``(line number, record dict)``, or a ``RecordError`` in place of the
+    dict for a broken line: the lines after it can still be read and checked.
+    """
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise RecordError(number, f"not valid JSON ({error.msg}).") from None
-        if not isinstance(record, dict):
-            raise RecordError(number, "expected a JSON object.")
+            record = RecordError(number, f"not valid JSON ({error.msg}).")
+        if not isinstance(record, dict | RecordError):
+            record = RecordError(number, "expected a JSON object.")
         yield number, record
 
 
 def read_csv(stream):
-    """Yield ``(line number, record dict)``; empty cells become ``None``."""
+    """
+    Yield ``(line number, record dict)``; empty cells become ``None``.
+
+    Raise ``RecordError`` where the CSV itself breaks (an unclosed quote):
+    what follows cannot be split into rows reliably.
+    """
     reader = csv.DictReader(stream)
     start = 2
     try:

@@ -87,6 +87,9 @@ class Command(OperatorCommand):
         try:
             for number, record in records.READERS[fmt](stream):
                 progress.advance()
+                if isinstance(record, records.RecordError):
+                    bad.append(str(record))
+                    continue
                 try:
                     yield f"line {number}", records.decode(kind, record)
                 except ValueError as error:
