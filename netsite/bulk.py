@@ -7,7 +7,7 @@ explicit ids, which PostgreSQL's id sequences do not notice by themselves.
 """
 
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
@@ -75,12 +75,20 @@ def insert_rows(model, fields, rows):
         ", ".join(["%s"] * len(columns)),
     )
     if not connection.features.supports_timezones:
-        rows = (
-            tuple(
-                v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
-                for v in row
-            )
-            for row in rows
-        )
+        rows = _naive_utc(rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _naive_utc(rows):
+    """Yield ``rows`` with their datetimes as naive UTC, as Django stores them."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    moments = [i for i, value in enumerate(first) if isinstance(value, datetime)]
+    for row in chain([first], rows):
+        row = list(row)
+        for i in moments:
+            row[i] = row[i].astimezone(UTC).replace(tzinfo=None)
+        yield row

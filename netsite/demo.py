@@ -102,9 +102,18 @@ ROOM_TITLES = (
 )
 
 
+# Every combination, built once: one random choice per line instead of three.
+SENTENCES = [
+    f"{opener} {topic}?{closer}"
+    for opener in OPENERS
+    for topic in TOPICS
+    for closer in CLOSERS
+]
+
+
 def sentence(rng):
     """Return one post- or message-sized line of demo text."""
-    return f"{rng.choice(OPENERS)} {rng.choice(TOPICS)}?{rng.choice(CLOSERS)}"
+    return rng.choice(SENTENCES)
 
 
 def name(rng):

@@ -120,6 +120,22 @@ def test_export_to_stdout_holds_the_rows_only(db_file):
     assert result.stderr == "Exported 5 posts.\n"
 
 
+def test_export_stops_quietly_when_its_reader_does(db_file):
+    manage(
+        "seed_demo", "--posts", "5000", "--rooms", "0", "--messages", "0", db=db_file
+    )
+    process = manage(
+        "export", "posts", db=db_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+    first = process.stdout.readline()  # as `manage.py export posts | head -1`
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+
+    assert json.loads(first)["id"] == 1
+    assert (process.returncode, err) == (0, b"")
+
+
 def test_a_round_trip_into_an_empty_site_gives_identical_rows(migrated, tmp_path):
     source, target = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
     shutil.copy(migrated, source)

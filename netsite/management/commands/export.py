@@ -7,6 +7,7 @@ rows or ten million. ``import`` reads the result back.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -26,7 +27,9 @@ class Command(OperatorCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["posts", "messages"])
+        parser.add_argument(
+            "kind", choices=["posts", "messages"], help="What to export."
+        )
         parser.add_argument(
             "--room", metavar="SLUG", help="Only this chat room (messages only)."
         )
@@ -84,7 +87,13 @@ class Command(OperatorCommand):
         total = rows.count() if self.verbosity >= 1 and self.stderr.isatty() else None
 
         if output == "-":
-            count = self._write(rows, names, fmt, _Stdout(self.stdout), total)
+            try:
+                count = self._write(rows, names, fmt, _Stdout(self.stdout), total)
+            except BrokenPipeError:
+                # The reader stopped early (`| head`): no error, no traceback,
+                # and nothing more to flush into the closed pipe at exit.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return
             self.note(f"Exported {count:,} {kind}.")
             return
 

@@ -31,7 +31,9 @@ class Command(OperatorCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["posts", "messages"])
+        parser.add_argument(
+            "kind", choices=["posts", "messages"], help="What the file holds."
+        )
         parser.add_argument("file", metavar="FILE", help="The file, or - for stdin.")
         parser.add_argument(
             "--format",
