@@ -141,3 +141,10 @@ def test_output_file_is_written_only_when_complete(posts, tmp_path):
 def test_an_unwritable_output_is_one_clear_line(posts, tmp_path):
     with pytest.raises(CommandError, match="is no folder"):
         export("posts", "-o", str(tmp_path / "missing" / "posts.jsonl"))
+
+
+def test_verbosity_zero_leaves_only_the_rows(posts):
+    out, err = export("posts", "-v", "0")
+
+    assert len(out.splitlines()) == 2
+    assert err == ""

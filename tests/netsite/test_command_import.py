@@ -218,3 +218,17 @@ def test_new_posts_after_an_import_take_fresh_ids(db, tmp_path):
 def test_a_missing_file_is_one_clear_line(db, tmp_path):
     with pytest.raises(CommandError, match="Cannot read .*: No such file"):
         import_("posts", str(tmp_path / "nope.jsonl"))
+
+
+def test_csv_lines_are_numbered_as_an_editor_shows_them(db, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,created,body\n"
+        '1,2026-11-01T10:00:00Z,"a body\nover two lines"\n'
+        "2,2026-11-01T10:00:00Z,\n"
+    )
+
+    with pytest.raises(CommandError, match="1 bad line"):
+        import_("posts", str(path))
+
+    assert import_.err == "line 4: body missing.\n"

@@ -71,3 +71,12 @@ def test_it_prints_nothing_at_verbosity_zero():
 
     assert (out, err) == ("", "")
     assert Post.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dash_reads_the_text_from_stdin(monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO("Piped in\n"))
+
+    run("-")
+
+    assert Post.objects.get().body == "Piped in"
