@@ -240,3 +240,237 @@ def clear_room(*, room, by):
         publish_on_commit(room.group_name, {"type": "chat.clear"})
     logger.info("room cleared", extra={"room": room.slug, "hidden": count})
     return count
+
+
+# Bulk writes for the operators' commands ---------------------------------------
+#
+# Import, seeding and pruning move thousands of rows at once. They validate as
+# the one-row functions do but publish nothing: open rooms would have to reload
+# to show seeded history anyway, and pruned messages are hidden ones, which
+# rooms no longer show.
+
+
+def import_messages(
+    rows, *, keep_unknown_authors=False, batch_size=1000, progress=None
+):
+    """
+    Store exported messages, all or nothing; return ``(added, skipped)``.
+
+    ``rows`` yields ``(label, row)`` pairs. ``row`` is a message as ``manage.py
+    export`` writes it, with typed values (``id``, ``room`` and ``room_title``,
+    ``created`` as an aware datetime, ``author`` and ``hidden_by`` as
+    usernames, ``display_name``, ``text``, ``client_id``, ``hidden``,
+    ``hidden_at``); ``label`` names the row in error messages ("line 7").
+
+    A room missing on this site is created with the exported slug and title.
+    Every row is checked, and one ``ValidationError`` lists each bad row; the
+    transaction then rolls back, so nothing is stored. A row whose id is
+    already stored with the same ``created`` moment is the same message and is
+    skipped, as is one its sender already sent to that room under the same
+    ``client_id``: importing a file twice adds nothing. An unknown ``author``
+    is an error unless ``keep_unknown_authors`` keeps the message as a guest's
+    under its ``display_name``; an unknown ``hidden_by`` is dropped. No events
+    are published.
+    """
+    from netsite.bulk import UserIds, batched, reset_sequences
+
+    users = UserIds()
+    rooms = {}
+    errors = []
+    added = skipped = 0
+    with transaction.atomic():
+        for batch in batched(rows, batch_size):
+            fields = []
+            for label, row in batch:
+                try:
+                    fields.append(
+                        (
+                            label,
+                            _clean_imported_message(
+                                row, users, rooms, keep_unknown_authors
+                            ),
+                        )
+                    )
+                except ValidationError as error:
+                    errors.extend(f"{label}: {m}" for m in error.messages)
+            new, duplicates, conflicts = _sort_imported_messages(fields)
+            errors.extend(conflicts)
+            skipped += duplicates
+            if not errors:
+                Message.objects.bulk_create([Message(**f) for f in new])
+                added += len(new)
+            if progress is not None:
+                progress(len(batch))
+        if errors:
+            raise ValidationError(errors)
+        reset_sequences(Room, Message)
+    logger.info("messages imported", extra={"added": added, "skipped": skipped})
+    return added, skipped
+
+
+def _imported_room_id(row, rooms):
+    """Return the id of the row's room, creating the room if this site lacks it."""
+    from django.core.validators import validate_unicode_slug
+
+    slug = row.get("room") or ""
+    if slug in rooms:
+        return rooms[slug]
+    try:
+        validate_unicode_slug(slug)
+    except ValidationError:
+        raise ValidationError(f"room: {slug!r} is not a room address.") from None
+    if len(slug) > Room.SLUG_MAX_LENGTH:
+        raise ValidationError(
+            f"room: keep addresses to {Room.SLUG_MAX_LENGTH} characters."
+        )
+    room_id = Room.objects.filter(slug=slug).values_list("id", flat=True).first()
+    if room_id is None:
+        title = clean_title(row.get("room_title") or slug)
+        room_id = Room.objects.create(slug=slug, title=title, created=row["created"]).pk
+        logger.info("room created by import", extra={"room": slug})
+    rooms[slug] = room_id
+    return room_id
+
+
+def _clean_imported_message(row, users, rooms, keep_unknown_authors):
+    try:
+        text = clean_text(row.get("text"))
+    except ValidationError as error:
+        raise ValidationError(f"text: {error.messages[0]}") from None
+    author_id = None
+    name = row.get("display_name")
+    if row.get("author"):
+        author_id = users.get(row["author"])
+        if author_id is None and not keep_unknown_authors:
+            raise ValidationError(
+                f"author: there is no user {row['author']!r} on this site."
+            )
+        name = name or row["author"]
+    name = " ".join((name or "").split()) or GUEST_NAME
+    if len(name) > Message.NAME_MAX_LENGTH:
+        raise ValidationError(
+            f"display_name: keep names to {Message.NAME_MAX_LENGTH} characters."
+        )
+    client_id = row.get("client_id")
+    if client_id is not None and not (
+        0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
+    ):
+        raise ValidationError("client_id: use 1 to 64 characters.")
+    hidden = bool(row.get("hidden"))
+    return {
+        "id": row["id"],
+        "room_id": _imported_room_id(row, rooms),
+        "created": row["created"],
+        "author_id": author_id,
+        "display_name": name,
+        "text": text,
+        "client_id": client_id,
+        "hidden": hidden,
+        "hidden_at": row.get("hidden_at") if hidden else None,
+        "hidden_by_id": (
+            users.get(row["hidden_by"]) if hidden and row.get("hidden_by") else None
+        ),
+    }
+
+
+def _sort_imported_messages(fields):
+    """Split checked rows into new ones, a count of stored ones, and conflicts."""
+    stored = dict(
+        Message.objects.filter(id__in=[f["id"] for _, f in fields]).values_list(
+            "id", "created"
+        )
+    )
+
+    def key(f):
+        return (f["room_id"], f["author_id"], f["display_name"], f["client_id"])
+
+    keyed = [f for _, f in fields if f["client_id"]]
+    used = set(
+        Message.objects.filter(
+            room_id__in={f["room_id"] for f in keyed},
+            client_id__in={f["client_id"] for f in keyed},
+        ).values_list("room_id", "author_id", "display_name", "client_id")
+    )
+    new, duplicates, conflicts = [], 0, []
+    for label, f in fields:
+        if f["id"] in stored:
+            if stored[f["id"]] != f["created"]:
+                conflicts.append(
+                    f"{label}: message {f['id']} is already stored with another "
+                    "date: this file does not come from this site's export."
+                )
+            else:
+                duplicates += 1
+        elif f["client_id"] and key(f) in used:
+            duplicates += 1
+        else:
+            new.append(f)
+            stored[f["id"]] = f["created"]
+            if f["client_id"]:
+                used.add(key(f))
+    return new, duplicates, conflicts
+
+
+def seed_rooms(*, count, rng):
+    """Create ``count`` demo rooms through ``create_room``; return them."""
+    from netsite import demo
+
+    titles = list(demo.ROOM_TITLES)
+    rng.shuffle(titles)
+    return [create_room(title=titles[i % len(titles)]) for i in range(count)]
+
+
+def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
+    """
+    Insert ``count`` demo messages spread over ``rooms``, oldest first.
+
+    Rows go straight to ``executemany`` in batches inside one transaction,
+    skipping model instances. Nothing is published. Return the number
+    inserted.
+    """
+    from netsite import demo
+    from netsite.bulk import batched, insert_rows
+
+    if not rooms:
+        raise ValidationError("Seeding messages needs at least one room.")
+    room_ids = [room.pk for room in rooms]
+    moments = demo.timeline(count)
+    with transaction.atomic():
+        for batch in batched(range(count), batch_size):
+            insert_rows(
+                Message,
+                ("room", "display_name", "text", "created", "hidden"),
+                (
+                    (
+                        rng.choice(room_ids),
+                        demo.name(rng),
+                        demo.sentence(rng),
+                        next(moments),
+                        False,
+                    )
+                    for _ in batch
+                ),
+            )
+            if progress is not None:
+                progress(len(batch))
+    logger.info("demo messages seeded", extra={"count": count})
+    return count
+
+
+def prune_messages(*, hidden_before, room=None, dry_run=False):
+    """
+    Delete messages hidden before ``hidden_before`` (in ``room`` if given).
+
+    Return how many; with ``dry_run`` only count them. Rooms no longer show
+    hidden messages, so nothing is published.
+    """
+    doomed = Message.objects.filter(hidden=True, hidden_at__lt=hidden_before)
+    if room is not None:
+        doomed = doomed.filter(room=room)
+    if dry_run:
+        return doomed.count()
+    with transaction.atomic():
+        _total, per_model = doomed.delete()
+    count = per_model.get(Message._meta.label, 0)
+    logger.info("messages pruned", extra={"count": count})
+    return count

@@ -1,0 +1,54 @@
+"""Post to the board from a terminal, through the same service as the form."""
+
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from board.services import create_post
+from netsite.management.base import OperatorCommand
+
+
+class Command(OperatorCommand):
+    help = (
+        "Post TEXT to the board as a user (--as) or a guest (--name). Open board "
+        "pages show it at once when REDIS_URL is set (the channel layer then "
+        "reaches the server process); otherwise on their next load."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("text", help="The post's text, or - to read stdin.")
+        who = parser.add_mutually_exclusive_group()
+        who.add_argument("--as", dest="username", metavar="USER", help="Username.")
+        who.add_argument(
+            "--name", metavar="NAME", help="A guest's display name (default: guest)."
+        )
+        parser.add_argument(
+            "--client-id",
+            metavar="ID",
+            help="With --as: posting again with the same id stores nothing new.",
+        )
+
+    def handle(self, *args, text, username, name, client_id, **options):
+        if text == "-":
+            text = sys.stdin.read()
+        author = None
+        if username is not None:
+            user_model = get_user_model()
+            try:
+                author = user_model._default_manager.get_by_natural_key(username)
+            except user_model.DoesNotExist:
+                raise CommandError(f"There is no user {username!r}.") from None
+        elif client_id is not None:
+            raise CommandError(
+                "--client-id needs --as: guests' posts are not kept apart by client id."
+            )
+        try:
+            post = create_post(
+                body=text, author=author, display_name=name, client_id=client_id
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        if self.verbosity >= 1:
+            self.stdout.write(f"Posted #{post.pk} as {post.display_name}.")

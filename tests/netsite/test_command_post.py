@@ -1,0 +1,82 @@
+from io import StringIO
+
+import pytest
+
+from django.core.management import CommandError, call_command
+
+from board.models import Post
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("post", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_posts_as_a_guest_with_a_name():
+    out, _ = run("Hello from the terminal", "--name", "operator")
+
+    post = Post.objects.get()
+    assert (post.body, post.display_name, post.author) == (
+        "Hello from the terminal",
+        "operator",
+        None,
+    )
+    assert out == f"Posted #{post.pk} as operator.\n"
+
+
+@pytest.mark.django_db
+def test_it_posts_as_a_user(django_user_model):
+    ada = django_user_model.objects.create_user("ada")
+
+    run("Maintenance tonight", "--as", "ada")
+
+    assert Post.objects.get().author == ada
+
+
+@pytest.mark.django_db
+def test_it_stores_a_post_once_per_client_id(django_user_model):
+    django_user_model.objects.create_user("ada")
+
+    run("Once", "--as", "ada", "--client-id", "cron-1")
+    run("Once", "--as", "ada", "--client-id", "cron-1")
+
+    assert Post.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_rejects_an_unknown_user():
+    with pytest.raises(CommandError, match="There is no user 'nobody'"):
+        run("Hi", "--as", "nobody")
+    assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_rejects_an_empty_post_with_the_forms_message():
+    with pytest.raises(CommandError, match="Write something before posting"):
+        run("   ")
+    assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_both_a_user_and_a_guest_name():
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        run("Hi", "--as", "ada", "--name", "bob")
+
+
+@pytest.mark.django_db
+def test_it_prints_nothing_at_verbosity_zero():
+    out, err = run("Quiet", "-v", "0")
+
+    assert (out, err) == ("", "")
+    assert Post.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dash_reads_the_text_from_stdin(monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO("Piped in\n"))
+
+    run("-")
+
+    assert Post.objects.get().body == "Piped in"

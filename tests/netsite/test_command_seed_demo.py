@@ -1,0 +1,64 @@
+from io import StringIO
+
+import pytest
+
+from django.core.management import CommandError, call_command
+
+from board.models import Post
+from board.services import delete_posts
+from chat.models import Message, Room
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_adds_the_requested_content():
+    out, err = run(
+        "--posts", "2500", "--rooms", "2", "--messages", "700", "--batch-size", "1000"
+    )
+
+    assert Post.objects.count() == 2500
+    assert Room.objects.count() == 2
+    assert Message.objects.count() == 700
+    assert out == "Added 2,500 posts, 2 rooms and 700 messages.\n"
+    assert err == ""  # no progress bar when stderr is not a terminal
+
+
+@pytest.mark.django_db
+def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
+    run("--posts", "50", "--rooms", "0", "--messages", "0")
+
+    posts = list(Post.objects.order_by("id"))
+    assert all(p.body and p.display_name and not p.hidden for p in posts)
+    assert [p.created for p in posts] == sorted(p.created for p in posts)
+    assert all(p.created.tzinfo is not None for p in posts)
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_content():
+    run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
+    first = list(Post.objects.order_by("id").values_list("body", "display_name"))
+    delete_posts(posts=Post.objects.all(), by=None)
+
+    run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
+
+    assert first == list(
+        Post.objects.order_by("id").values_list("body", "display_name")
+    )
+
+
+@pytest.mark.django_db
+def test_messages_without_any_room_are_refused():
+    with pytest.raises(CommandError, match="needs rooms"):
+        run("--rooms", "0", "--messages", "5")
+    assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_negative_counts_are_refused():
+    with pytest.raises(CommandError, match="--posts must be 0 or more"):
+        run("--posts", "-3")
