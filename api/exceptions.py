@@ -111,5 +111,7 @@ def exception_handler(exc, context):
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     if code == "not_authenticated":
         detail = NOT_AUTHENTICATED
+    elif code == "unsupported_media_type":
+        detail = f"{detail} Send JSON (application/json), form or multipart data."
     response.data = error_body(response.status_code, code, detail)
     return response

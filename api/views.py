@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -130,6 +131,14 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
             )
         except DjangoValidationError as error:
             raise validation_error(error, "body") from None
+        except IntegrityError:
+            # Two copies of one retry raced past the service's lookup; the
+            # unique (author, client_id) constraint kept one, which is the answer.
+            existing = Post.objects.filter(author=user, client_id=client_id).first()
+            if client_id is None or existing is None:
+                raise
+            self.replayed = True
+            serializer.instance = existing
 
     def perform_update(self, serializer):
         body = serializer.validated_data.get("body")
