@@ -72,8 +72,9 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         help_text="True when a guest without an account wrote it."
     )
     hidden = serializers.BooleanField(
-        read_only=True,
-        help_text="Hidden by a moderator; only moderators ever see such items.",
+        required=False,
+        help_text="Hidden by a moderator; only moderators see such items. "
+        "Moderators hide or show an item by changing it (PATCH).",
     )
     client_id = client_id_field()
 

@@ -84,8 +84,18 @@ class IdempotentCreateMixin:
         return response
 
 
+def refuse_hidden_on_create(serializer):
+    if serializer.validated_data.get("hidden"):
+        raise exceptions.ValidationError(
+            {"hidden": ["A new item cannot start hidden; hide it afterwards."]}
+        )
+
+
 class ModeratedViewSetMixin:
-    """Hidden items exist only for moderators of the view's app, and never in lists."""
+    """
+    Hidden items exist only for moderators of the view's app, and never in
+    lists; moderators hide and show items by changing ``hidden``.
+    """
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsAuthorOrModerator]
     author_field = "author"
@@ -96,6 +106,18 @@ class ModeratedViewSetMixin:
         ):
             return queryset.visible()
         return queryset
+
+    def change_visibility(self, serializer, hide, show):
+        """Call ``hide`` or ``show`` when a moderator changed ``hidden``."""
+        hidden = serializer.validated_data.get("hidden")
+        item = serializer.instance
+        if hidden is None or hidden == item.hidden:
+            return
+        user = self.request.user
+        if not is_moderator(user, self.moderated_app):
+            raise exceptions.PermissionDenied("Only moderators may hide or show items.")
+        (hide if hidden else show)([item], by=user)
+        item.refresh_from_db()
 
 
 class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
@@ -117,6 +139,7 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
         return self.request.query_params.get("ordering") or "-id"
 
     def perform_create(self, serializer):
+        refuse_hidden_on_create(serializer)
         user = self.request.user
         client_id = self.idempotency_key(serializer)
         self.replayed = (
@@ -141,8 +164,13 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
             serializer.instance = existing
 
     def perform_update(self, serializer):
+        self.change_visibility(
+            serializer,
+            hide=lambda posts, by: board_services.hide_posts(posts=posts, by=by),
+            show=lambda posts, by: board_services.unhide_posts(posts=posts, by=by),
+        )
         body = serializer.validated_data.get("body")
-        if body is None:
+        if body is None or body == serializer.instance.body:
             return
         try:
             serializer.instance = board_services.edit_post(
@@ -213,24 +241,6 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         chat_services.delete_room(room=instance, by=self.request.user)
 
 
-def _post_message(view, serializer, room):
-    user = view.request.user
-    client_id = view.idempotency_key(serializer)
-    view.replayed = (
-        client_id is not None
-        and Message.objects.filter(room=room, author=user, client_id=client_id).exists()
-    )
-    try:
-        serializer.instance = chat_services.post_message(
-            room=room,
-            text=serializer.validated_data["text"],
-            author=user,
-            client_id=client_id,
-        )
-    except DjangoValidationError as error:
-        raise validation_error(error, "text") from None
-
-
 class RoomMessageViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,
@@ -269,7 +279,25 @@ class RoomMessageViewSet(
         return "id"
 
     def perform_create(self, serializer):
-        _post_message(self, serializer, self.get_room())
+        refuse_hidden_on_create(serializer)
+        room = self.get_room()
+        user = self.request.user
+        client_id = self.idempotency_key(serializer)
+        self.replayed = (
+            client_id is not None
+            and Message.objects.filter(
+                room=room, author=user, client_id=client_id
+            ).exists()
+        )
+        try:
+            serializer.instance = chat_services.post_message(
+                room=room,
+                text=serializer.validated_data["text"],
+                author=user,
+                client_id=client_id,
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "text") from None
 
 
 class MessageViewSet(
@@ -291,8 +319,13 @@ class MessageViewSet(
         return self.visible_to_caller(Message.objects.select_related("room"))
 
     def perform_update(self, serializer):
+        self.change_visibility(
+            serializer,
+            hide=lambda items, by: chat_services.hide_messages(messages=items, by=by),
+            show=lambda items, by: chat_services.unhide_messages(messages=items, by=by),
+        )
         text = serializer.validated_data.get("text")
-        if text is None:
+        if text is None or text == serializer.instance.text:
             return
         try:
             serializer.instance = chat_services.edit_message(

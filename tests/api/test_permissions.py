@@ -155,3 +155,45 @@ def test_a_board_moderator_does_not_moderate_chat(author, client_for):
     client = client_for(board_mod)
     assert client.delete(f"/api/messages/{message.pk}/").status_code == 403
     assert client.delete(f"/api/posts/{post.pk}/").status_code == 204
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("resource", ["post", "message"])
+def test_a_moderator_hides_and_shows_an_item_by_changing_hidden(
+    resource, author, moderator, client_for
+):
+    obj = make(resource, author)
+    url = RESOURCES[resource]["detail"](obj)
+    mod = client_for(moderator)
+
+    hidden = mod.patch(url, {"hidden": True}, format="json")
+    assert hidden.status_code == 200
+    assert hidden.json()["hidden"] is True
+    assert client_for(None).get(url).status_code == 404
+
+    shown = mod.patch(url, {"hidden": False}, format="json")
+    assert shown.json()["hidden"] is False
+    assert client_for(None).get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("resource", ["post", "message"])
+def test_an_author_cannot_hide_their_own_item(resource, author, client_for):
+    obj = make(resource, author)
+    url = RESOURCES[resource]["detail"](obj)
+    response = client_for(author).patch(url, {"hidden": True}, format="json")
+    assert response.status_code == 403
+    obj.refresh_from_db()
+    assert obj.hidden is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("resource", ["post", "message"])
+def test_a_new_item_cannot_start_hidden(resource, author, moderator, client_for):
+    obj = make(resource, author)
+    payload = {**RESOURCES[resource]["payload"], "hidden": True}
+    response = client_for(moderator).post(
+        RESOURCES[resource]["create"](obj), payload, format="json"
+    )
+    assert response.status_code == 400
+    assert "hidden" in response.json()["errors"]
