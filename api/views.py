@@ -381,6 +381,7 @@ class TokenView(ObtainAuthToken):
 class ApiRootView(APIView):
     """The netsite API: every collection and tool, linked."""
 
+    name = "netsite API"
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(exclude=True)
