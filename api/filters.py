@@ -9,7 +9,6 @@ order to build its cursors.
 """
 
 import django_filters as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from django import forms
@@ -18,18 +17,26 @@ from board.models import Post
 from chat.models import Message, Room
 
 SEARCH_MAX_LENGTH = 200
+USERNAME_MAX_LENGTH = 150
+ID_MAX = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+def documented(filter_class, schema, **kwargs):
+    """
+    Return ``filter_class(**kwargs)``, documented with ``schema`` and its label.
+
+    drf-spectacular takes an overridden parameter schema as it is, description
+    included, so the label goes into it here.
+    """
+    schema = {**schema, "description": kwargs["label"]}
+    subclass = type(filter_class.__name__, (filter_class,), {})
+    return extend_schema_field(schema)(subclass)(**kwargs)
+
+
 class IdFilter(filters.Filter):
     """A whole, non-negative id (``NumberFilter`` would accept ``1.5``)."""
 
     field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 def ordering_filter(choices, help_text):
@@ -42,9 +49,11 @@ def ordering_filter(choices, help_text):
 
 
 def author_filter():
-    return filters.CharFilter(
+    return documented(
+        filters.CharFilter,
+        {"type": "string", "maxLength": USERNAME_MAX_LENGTH},
         field_name="author__username",
-        max_length=150,
+        max_length=USERNAME_MAX_LENGTH,
         label="Only items by the user with this username.",
     )
 
@@ -59,7 +68,9 @@ def since_filter():
 
 
 def search_filter(field, what):
-    return filters.CharFilter(
+    return documented(
+        filters.CharFilter,
+        {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
         field_name=field,
         lookup_expr="icontains",
         max_length=SEARCH_MAX_LENGTH,
@@ -84,7 +95,11 @@ class MessageFilter(filters.FilterSet):
     author = author_filter()
     since = since_filter()
     search = search_filter("text", "text")
-    after = IdFilter(
+    after = documented(
+        IdFilter,
+        {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+        min_value=0,
+        max_value=ID_MAX,
         field_name="id",
         lookup_expr="gt",
         label="Only messages that came after the message with this id, oldest "

@@ -84,6 +84,13 @@ def test_documented_limits_are_the_real_ones(anon):
     assert components["PostRequest"]["required"] == ["body"]
     assert components["MessageRequest"]["properties"]["text"]["maxLength"] == 2000
     assert components["RoomRequest"]["properties"]["title"]["maxLength"] == 100
+    parameters = {
+        p["name"]: p["schema"]
+        for p in schema["paths"]["/api/rooms/{slug}/messages/"]["get"]["parameters"]
+    }
+    assert parameters["after"]["minimum"] == 0
+    assert parameters["search"]["maxLength"] == 200
+    assert parameters["limit"]["maximum"] == 200
     errors = schema["paths"]["/api/posts/"]["post"]["responses"]
     for status in ("400", "401", "403", "413", "415", "429"):
         assert errors[status]["content"]["application/json"]["schema"] == {
