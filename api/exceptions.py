@@ -112,6 +112,6 @@ def exception_handler(exc, context):
     if code == "not_authenticated":
         detail = NOT_AUTHENTICATED
     elif code == "unsupported_media_type":
-        detail = f"{detail} Send JSON (application/json), form or multipart data."
+        detail = f"{detail} Send JSON (application/json) or form data."
     response.data = error_body(response.status_code, code, detail)
     return response

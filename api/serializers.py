@@ -11,6 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from django.http import QueryDict
+
 from board.models import Post
 from chat.models import Message, Room
 
@@ -21,22 +23,50 @@ CLIENT_ID_HELP = (
 )
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """
+    JSON's true and false only; form data, which is all strings, spells them
+    "true" and "false" (not DRF's looser 1, yes, on...).
+    """
+
+    FORM_VALUES = {"true": True, "false": False}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(self.root.initial_data, QueryDict) and isinstance(data, str):
+            if data.lower() in self.FORM_VALUES:
+                return self.FORM_VALUES[data.lower()]
+        self.fail("invalid", input=data)
+
+
 def text_field(max_length, empty, what):
-    return serializers.CharField(
+    return StrictCharField(
         max_length=max_length,
         error_messages={
             "required": empty,
             "blank": empty,
             "null": empty,
             "max_length": f"Keep {what} to {max_length:,} characters.",
+            "invalid": f"Send the {what[:-1]} as a string.",
         },
     )
 
 
 def client_id_field():
-    return serializers.CharField(
+    return StrictCharField(
         max_length=Message.CLIENT_ID_MAX_LENGTH,
         required=False,
+        allow_null=True,
         help_text=CLIENT_ID_HELP,
         error_messages={
             "blank": "client_id must be 1 to 64 characters long, or left out.",
@@ -71,7 +101,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     guest = serializers.SerializerMethodField(
         help_text="True when a guest without an account wrote it."
     )
-    hidden = serializers.BooleanField(
+    hidden = StrictBooleanField(
         required=False,
         help_text="Hidden by a moderator; only moderators see such items. "
         "Moderators hide or show an item by changing it (PATCH).",
@@ -105,6 +135,8 @@ class PostSerializer(AuthoredSerializer):
 
 
 class RoomSerializer(serializers.HyperlinkedModelSerializer):
+    # A plain string: slugs are Unicode, which an OpenAPI \w pattern is not.
+    slug = serializers.CharField(read_only=True)
     title = text_field(Room.TITLE_MAX_LENGTH, "Give the room a title.", "titles")
     created_by = serializers.SlugRelatedField(
         slug_field="username",

@@ -36,8 +36,32 @@ def test_it_stores_the_trimmed_body_under_the_users_name(author, client_for):
 
 @pytest.mark.django_db
 def test_form_data_works_too(author, client_for):
-    response = client_for(author).post("/api/posts/", {"body": "from a form"})
+    response = client_for(author).post(
+        "/api/posts/",
+        "body=from+a+form&hidden=false",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 201
+    assert response.json()["body"] == "from a form"
+
+
+@pytest.mark.django_db
+def test_json_fields_must_have_their_json_types(post, author, moderator, client_for):
+    created = client_for(author).post("/api/posts/", {"body": 42}, format="json")
+    assert created.status_code == 400
+    assert created.json()["errors"] == {"body": ["Send the post as a string."]}
+    mod = client_for(moderator)
+    hidden = mod.patch(f"/api/posts/{post.pk}/", {"hidden": "yes"}, format="json")
+    assert hidden.status_code == 400
+    assert "hidden" in hidden.json()["errors"]
+    as_form = mod.patch(
+        f"/api/posts/{post.pk}/",
+        "hidden=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert as_form.status_code == 400
+    post.refresh_from_db()
+    assert post.hidden is False
 
 
 @pytest.mark.django_db

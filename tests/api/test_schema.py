@@ -91,6 +91,10 @@ def test_documented_limits_are_the_real_ones(anon):
     assert parameters["after"]["minimum"] == 0
     assert parameters["search"]["maxLength"] == 200
     assert parameters["limit"]["maximum"] == 200
+    assert set(schema["paths"]["/api/posts/"]["post"]["requestBody"]["content"]) == {
+        "application/json",
+        "application/x-www-form-urlencoded",
+    }
     errors = schema["paths"]["/api/posts/"]["post"]["responses"]
     for status in ("400", "401", "403", "413", "415", "429"):
         assert errors[status]["content"]["application/json"]["schema"] == {
