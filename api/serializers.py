@@ -43,9 +43,9 @@ class StrictBooleanField(serializers.BooleanField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             return data
-        if isinstance(self.root.initial_data, QueryDict) and isinstance(data, str):
-            if data.lower() in self.FORM_VALUES:
-                return self.FORM_VALUES[data.lower()]
+        from_form = isinstance(self.root.initial_data, QueryDict)
+        if from_form and isinstance(data, str) and data.lower() in self.FORM_VALUES:
+            return self.FORM_VALUES[data.lower()]
         self.fail("invalid", input=data)
 
 
