@@ -254,3 +254,17 @@ def test_a_retry_that_races_the_first_copy_still_gets_the_first_post(
     assert response.status_code == 200
     assert response.json()["id"] == copies[0].pk
     assert Post.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_list_page_never_counts_the_table(author, anon):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        board_services.create_post(body=f"post {n}", author=author)
+    with CaptureQueriesContext(connection) as queries:
+        first = anon.get("/api/posts/?limit=2").json()
+        anon.get(first["next"])
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
