@@ -67,14 +67,18 @@ def validation_error(error, default_field):
     return exceptions.ValidationError({default_field: error.messages})
 
 
-def _field_errors(detail):
-    """Return ``{field: [messages]}`` from a ValidationError's nested detail."""
-    if isinstance(detail, dict):
-        return {
-            field: _messages(value) if not isinstance(value, dict) else value
-            for field, value in detail.items()
-        }
-    return {"non_field_errors": _messages(detail)}
+def _field_errors(detail, prefix=""):
+    """
+    Return ``{field: [messages]}`` from a ValidationError's detail, nested
+    fields flattened to dotted names (``"author.name"``).
+    """
+    if not isinstance(detail, dict):
+        return {prefix or "non_field_errors": _messages(detail)}
+    errors = {}
+    for field, value in detail.items():
+        name = f"{prefix}.{field}" if prefix else str(field)
+        errors.update(_field_errors(value, name))
+    return errors
 
 
 def _messages(value):

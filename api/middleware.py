@@ -43,7 +43,7 @@ class ApiErrorMiddleware:
     @staticmethod
     def _too_large(request):
         """Refuse a declared body over the limit before anything reads it."""
-        if not request.path.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIX):
             return None
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
@@ -57,7 +57,7 @@ class ApiErrorMiddleware:
         return None
 
     def process_exception(self, request, exception):
-        if not request.path.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIX):
             return None
         if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
