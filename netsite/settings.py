@@ -274,3 +274,64 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# REST API (api/) ----------------------------------------------------------------
+
+# Requests per window, written COUNT/SECONDS like the other netsite rates:
+# per client address for anonymous callers, per account for signed-in ones.
+NETSITE_API_ANON_RATE = env_rate("NETSITE_API_ANON_RATE", default="60/60")
+NETSITE_API_USER_RATE = env_rate("NETSITE_API_USER_RATE", default="600/60")
+
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header is what turns "not signed in"
+    # into a 401 (a session-only API can only answer 403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Multipart only for the browsable API's HTML forms (see api.schema).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
+    ],
+    # REMOTE_ADDR only: daphne's --proxy-headers already put the real client
+    # there behind a proxy, and a client-sent X-Forwarded-For must not choose
+    # its own throttling bucket.
+    "NUM_PROXIES": 0,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "netsite API",
+    "DESCRIPTION": (
+        "Board posts, chat rooms and chat messages. Reads are public; writes "
+        "need a token (POST /api/token/) or a signed-in session with CSRF."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's local copy: the site works
+    # offline and its CSP allows only its own scripts and styles.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+MIDDLEWARE.append("api.middleware.ApiErrorMiddleware")

@@ -1,0 +1,121 @@
+"""
+One error shape for every failure under ``/api/``.
+
+Whatever goes wrong, a client receives the same JSON object::
+
+    {"status": 400, "code": "invalid", "detail": "Check the fields listed in errors.",
+     "errors": {"body": ["Write something before posting."]}}
+
+``status`` repeats the HTTP status, ``code`` is a stable machine-readable word
+(``not_authenticated``, ``not_found``, ``throttled``...), ``detail`` is a
+sentence for people and ``errors`` maps field names to messages (empty unless
+the request had invalid fields or parameters). DRF's views produce it through
+``exception_handler``; ``api.middleware`` and ``api.views.not_found`` produce
+it for what never reaches a DRF view (oversized bodies, unknown addresses,
+crashes).
+"""
+
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+
+NOT_AUTHENTICATED = (
+    "Sign in first: send 'Authorization: Token <key>' (POST /api/token/ with "
+    "username and password returns a key) or use a signed-in session."
+)
+NOT_FOUND = "There is nothing at this address, or it is hidden from you."
+INVALID = "Check the fields listed in errors."
+TOO_LARGE = "The request body is too large; keep it under {limit:,} bytes."
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def error_body(status_code, code, detail, errors=None):
+    """Return the error object every /api/ failure answers with."""
+    return {
+        "status": status_code,
+        "code": code,
+        "detail": str(detail),
+        "errors": errors or {},
+    }
+
+
+def json_error(status_code, code, detail, errors=None, **kwargs):
+    """Return an error as a plain JsonResponse, for code outside DRF views."""
+    return JsonResponse(
+        error_body(status_code, code, detail, errors), status=status_code, **kwargs
+    )
+
+
+def validation_error(error, default_field):
+    """
+    Turn a service's Django ValidationError into DRF's, field by field.
+
+    The board services name their fields; the chat services raise plain
+    messages, which belong to ``default_field`` (the text being written).
+    """
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({default_field: error.messages})
+
+
+def _field_errors(detail, prefix=""):
+    """
+    Return ``{field: [messages]}`` from a ValidationError's detail, nested
+    fields flattened to dotted names (``"author.name"``).
+    """
+    if not isinstance(detail, dict):
+        return {prefix or "non_field_errors": _messages(detail)}
+    errors = {}
+    for field, value in detail.items():
+        name = f"{prefix}.{field}" if prefix else str(field)
+        errors.update(_field_errors(value, name))
+    return errors
+
+
+def _messages(value):
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with netsite's error shape and a few more exception types."""
+    if isinstance(exc, Http404):
+        # get_object_or_404's "No Post matches the given query." names the
+        # model but not what to do; hidden and missing items read the same.
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, DjangoValidationError):
+        exc = validation_error(exc, "non_field_errors")
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(
+            TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a crash: api.middleware answers it with a JSON 500
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            response.status_code, "invalid", INVALID, _field_errors(exc.detail)
+        )
+        return response
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+    if not isinstance(code, str):
+        code = {404: "not_found", 403: "permission_denied"}.get(
+            response.status_code, "error"
+        )
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    if code == "not_authenticated":
+        detail = NOT_AUTHENTICATED
+    elif code == "unsupported_media_type":
+        detail = f"{detail} Send JSON (application/json) or form data."
+    response.data = error_body(response.status_code, code, detail)
+    return response

@@ -1,0 +1,128 @@
+"""
+Query parameters of the list endpoints.
+
+django-filter validates each parameter with a form field, so a malformed
+value (``?since=yesterday``, ``?after=abc``, ``?ordering=body``) is a 400
+naming the parameter, never a 500 and never silently ignored. ``ordering``
+is validated here and applied by the cursor paginator, which must know the
+order to build its cursors.
+"""
+
+import django_filters as filters
+from drf_spectacular.utils import extend_schema_field
+
+from django import forms
+
+from board.models import Post
+from chat.models import Message, Room
+
+SEARCH_MAX_LENGTH = 200
+USERNAME_MAX_LENGTH = 150
+ID_MAX = 2**63 - 1
+
+
+def documented(filter_class, schema, **kwargs):
+    """
+    Return ``filter_class(**kwargs)``, documented with ``schema`` and its label.
+
+    drf-spectacular takes an overridden parameter schema as it is, description
+    included, so the label goes into it here.
+    """
+    schema = {**schema, "description": kwargs["label"]}
+    subclass = type(filter_class.__name__, (filter_class,), {})
+    return extend_schema_field(schema)(subclass)(**kwargs)
+
+
+class IdFilter(filters.Filter):
+    """A whole, non-negative id (``NumberFilter`` would accept ``1.5``)."""
+
+    field_class = forms.IntegerField
+
+
+def ordering_filter(choices, help_text):
+    """A validated ``?ordering=`` that leaves the ordering to the paginator."""
+    return filters.ChoiceFilter(
+        choices=[(value, value) for value in choices],
+        method=lambda queryset, name, value: queryset,
+        label=help_text,
+    )
+
+
+def author_filter():
+    return documented(
+        filters.CharFilter,
+        {"type": "string", "maxLength": USERNAME_MAX_LENGTH},
+        field_name="author__username",
+        max_length=USERNAME_MAX_LENGTH,
+        label="Only items by the user with this username.",
+    )
+
+
+def since_filter():
+    return filters.IsoDateTimeFilter(
+        field_name="created",
+        lookup_expr="gte",
+        label="Only items created at or after this ISO 8601 time, "
+        "e.g. 2026-01-31T12:00:00Z.",
+    )
+
+
+def search_filter(field, what):
+    return documented(
+        filters.CharFilter,
+        {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+        field_name=field,
+        lookup_expr="icontains",
+        max_length=SEARCH_MAX_LENGTH,
+        label=f"Only items whose {what} contains this text (case-insensitive).",
+    )
+
+
+class PostFilter(filters.FilterSet):
+    author = author_filter()
+    since = since_filter()
+    search = search_filter("body", "body")
+    ordering = ordering_filter(
+        ["-id", "id"], "-id: newest first (default); id: oldest first."
+    )
+
+    class Meta:
+        model = Post
+        fields = []
+
+
+class MessageFilter(filters.FilterSet):
+    author = author_filter()
+    since = since_filter()
+    search = search_filter("text", "text")
+    after = documented(
+        IdFilter,
+        {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+        min_value=0,
+        max_value=ID_MAX,
+        field_name="id",
+        lookup_expr="gt",
+        label="Only messages that came after the message with this id, oldest "
+        "first: the catch-up call of a reconnecting client.",
+    )
+    ordering = ordering_filter(
+        ["-id", "id"],
+        "-id: newest first (default without after); id: oldest first "
+        "(always with after).",
+    )
+
+    class Meta:
+        model = Message
+        fields = []
+
+
+class RoomFilter(filters.FilterSet):
+    search = search_filter("title", "title")
+    ordering = ordering_filter(
+        ["title", "-title", "-created", "created"],
+        "title (default), -title, -created (newest first) or created.",
+    )
+
+    class Meta:
+        model = Room
+        fields = []

@@ -1,0 +1,79 @@
+"""
+JSON errors for ``/api/`` requests that DRF's exception handler never sees.
+
+Two failures happen outside a DRF view's own error handling: a body larger
+than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django answers it with its HTML 400
+page, and DRF's JSON parser reads the stream without checking the limit at
+all) and an unexpected exception (Django's HTML 500 page). Under ``/api/``
+both become the API's JSON error shape; everywhere else nothing changes.
+"""
+
+import logging
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.signals import got_request_exception
+
+from api.exceptions import TOO_LARGE, json_error
+
+logger = logging.getLogger("api")
+
+API_PREFIX = "/api/"
+
+
+class ApiErrorMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self._too_large(request) or self.get_response(request)
+
+    async def __acall__(self, request):
+        return self._too_large(request) or await self.get_response(request)
+
+    @staticmethod
+    def _too_large(request):
+        """Refuse a declared body over the limit before anything reads it."""
+        if not request.path_info.startswith(API_PREFIX):
+            return None
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return json_error(
+                400, "invalid", "The Content-Length header must be a number."
+            )
+        if limit is not None and length > limit:
+            return json_error(413, "too_large", TOO_LARGE.format(limit=limit))
+        return None
+
+    def process_exception(self, request, exception):
+        if not request.path_info.startswith(API_PREFIX):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return json_error(413, "too_large", TOO_LARGE.format(limit=limit))
+        logger.error(
+            "api request failed: %s %s",
+            request.method,
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500},
+        )
+        # Error reporters listen for this signal, as they do for Django's 500s.
+        got_request_exception.send(sender=None, request=request)
+        return json_error(
+            500,
+            "server_error",
+            "Something went wrong on the server. The error has been logged; "
+            "try again later.",
+        )

@@ -1,0 +1,230 @@
+"""
+Representations of posts, rooms and messages.
+
+Each carries its own ``url`` and links to related resources, so a client can
+walk the API from its root. The serializers only validate the shape of the
+input, with the same limits and messages as the HTML forms; the write itself
+(and its final validation) is the app's service, called by the viewset.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from django.http import QueryDict
+
+from board.models import Post
+from chat.models import Message, Room
+
+CLIENT_ID_HELP = (
+    "Optional key, chosen by the client, that makes a retried create safe: "
+    "the same key again returns the item stored the first time. The "
+    "Idempotency-Key header does the same."
+)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """
+    JSON's true and false only; form data, which is all strings, spells them
+    "true" and "false" (not DRF's looser 1, yes, on...).
+    """
+
+    FORM_VALUES = {"true": True, "false": False}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        from_form = isinstance(self.root.initial_data, QueryDict)
+        if from_form and isinstance(data, str) and data.lower() in self.FORM_VALUES:
+            return self.FORM_VALUES[data.lower()]
+        self.fail("invalid", input=data)
+
+
+def text_field(max_length, empty, what):
+    return StrictCharField(
+        max_length=max_length,
+        error_messages={
+            "required": empty,
+            "blank": empty,
+            "null": empty,
+            "max_length": f"Keep {what} to {max_length:,} characters.",
+            "invalid": f"Send the {what[:-1]} as a string.",
+        },
+    )
+
+
+def client_id_field():
+    return StrictCharField(
+        max_length=Message.CLIENT_ID_MAX_LENGTH,
+        required=False,
+        allow_null=True,
+        help_text=CLIENT_ID_HELP,
+        error_messages={
+            "blank": "client_id must be 1 to 64 characters long, or left out.",
+            "max_length": "client_id must be 1 to 64 characters long.",
+        },
+    )
+
+
+class HtmlUrlField(serializers.Field):
+    """The absolute address of the item's page on the site."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        url = value.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
+
+
+class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
+    """Fields shared by posts and messages: who wrote it, and moderation."""
+
+    author = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text="The name shown with the item (the username for members).",
+    )
+    guest = serializers.SerializerMethodField(
+        help_text="True when a guest without an account wrote it."
+    )
+    hidden = StrictBooleanField(
+        required=False,
+        help_text="Hidden by a moderator; only moderators see such items. "
+        "Moderators hide or show an item by changing it (PATCH).",
+    )
+    client_id = client_id_field()
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_guest(self, obj):
+        return obj.author_id is None
+
+
+class PostSerializer(AuthoredSerializer):
+    body = text_field(Post.BODY_MAX_LENGTH, "Write something before posting.", "posts")
+    html_url = HtmlUrlField(help_text="The post on the board page.")
+
+    class Meta:
+        model = Post
+        fields = [
+            "url",
+            "id",
+            "body",
+            "author",
+            "guest",
+            "created",
+            "client_id",
+            "hidden",
+            "html_url",
+        ]
+        read_only_fields = ["created"]
+        extra_kwargs = {"url": {"view_name": "api:post-detail"}}
+
+
+class RoomSerializer(serializers.HyperlinkedModelSerializer):
+    # A plain string: slugs are Unicode, which an OpenAPI \w pattern is not.
+    slug = serializers.CharField(read_only=True)
+    title = text_field(Room.TITLE_MAX_LENGTH, "Give the room a title.", "titles")
+    created_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of whoever created the room (null if unknown).",
+    )
+    messages = serializers.HyperlinkedIdentityField(
+        view_name="api:room-messages",
+        lookup_field="slug",
+        help_text="The room's messages: list them or post one.",
+    )
+    html_url = HtmlUrlField(help_text="The room's chat page.")
+
+    class Meta:
+        model = Room
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "created_by",
+            "created",
+            "messages",
+            "html_url",
+        ]
+        read_only_fields = ["slug", "created"]
+        extra_kwargs = {
+            "url": {"view_name": "api:room-detail", "lookup_field": "slug"},
+        }
+
+
+class MessageSerializer(AuthoredSerializer):
+    text = text_field(
+        Message.TEXT_MAX_LENGTH, "Write something before sending.", "messages"
+    )
+    room = serializers.HyperlinkedRelatedField(
+        view_name="api:room-detail", lookup_field="slug", read_only=True
+    )
+    room_slug = serializers.SlugRelatedField(
+        source="room", slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Message
+        fields = [
+            "url",
+            "id",
+            "room",
+            "room_slug",
+            "text",
+            "author",
+            "guest",
+            "created",
+            "client_id",
+            "hidden",
+        ]
+        read_only_fields = ["created"]
+        extra_kwargs = {"url": {"view_name": "api:message-detail"}}
+
+
+class MeSerializer(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    username = serializers.CharField(allow_null=True)
+    is_moderator = serializers.BooleanField(
+        help_text="May hide, edit and delete other people's posts and messages."
+    )
+    moderates = serializers.ListField(
+        child=serializers.ChoiceField(choices=["board", "chat"]),
+        help_text="The apps this user moderates.",
+    )
+    auth = serializers.ChoiceField(
+        choices=["token", "session", "none"],
+        help_text="How this request was authenticated.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error under /api/ (see api.exceptions)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status, repeated.")
+    code = serializers.CharField(
+        help_text="A stable word for programs: invalid, not_authenticated, "
+        "permission_denied, not_found, method_not_allowed, not_acceptable, "
+        "too_large, unsupported_media_type, throttled, server_error..."
+    )
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field (or parameter) name to its messages; empty unless "
+        "the request had invalid fields.",
+    )

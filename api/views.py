@@ -1,0 +1,422 @@
+"""
+The REST API's views: board posts, chat rooms and chat messages.
+
+Each viewset reads through the models' QuerySets and writes only through the
+apps' services (``board.services``, ``chat.services``), from DRF's
+``perform_create``/``perform_update``/``perform_destroy`` hooks: a post made
+here is stored, validated and broadcast exactly like one made on the board
+page. A service's ``ValidationError`` becomes a 400 with field errors.
+
+Hidden items do not exist for anyone but moderators (404, not 403), and
+lists show visible items only, to everyone.
+"""
+
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
+
+from api.exceptions import json_error, validation_error
+from api.filters import MessageFilter, PostFilter, RoomFilter
+from api.permissions import IsAuthorOrModerator, is_moderator
+from api.serializers import (
+    MeSerializer,
+    MessageSerializer,
+    PostSerializer,
+    RoomSerializer,
+)
+from board import services as board_services
+from board.models import Post
+from chat import services as chat_services
+from chat.models import Message, Room
+
+CLIENT_ID_MAX_LENGTH = 64
+ROOM_KEY_SECONDS = 24 * 60 * 60
+
+
+class IdempotentCreateMixin:
+    """
+    Make a create safe to retry, keyed by ``Idempotency-Key`` or ``client_id``.
+
+    ``perform_create`` sets ``self.replayed`` when the key had been used; the
+    response is then 200 with the item stored the first time, instead of 201.
+    """
+
+    idempotent = True
+    replayed = False
+
+    def idempotency_key(self, serializer):
+        """Return the client's key, from the header or the client_id field."""
+        header = self.request.headers.get("Idempotency-Key")
+        field = serializer.validated_data.get("client_id")
+        if header is not None:
+            header = header.strip()
+            if not 0 < len(header) <= CLIENT_ID_MAX_LENGTH:
+                raise exceptions.ValidationError(
+                    {"Idempotency-Key": ["Use 1 to 64 characters."]}
+                )
+            if field is not None and field != header:
+                raise exceptions.ValidationError(
+                    {
+                        "client_id": [
+                            "client_id and the Idempotency-Key header differ: "
+                            "send one of them, or the same value in both."
+                        ]
+                    }
+                )
+        return field if field is not None else header
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        if self.replayed:
+            response.status_code = 200
+        return response
+
+
+def refuse_hidden_on_create(serializer):
+    if serializer.validated_data.get("hidden"):
+        raise exceptions.ValidationError(
+            {"hidden": ["A new item cannot start hidden; hide it afterwards."]}
+        )
+
+
+class ModeratedViewSetMixin:
+    """
+    Hidden items exist only for moderators of the view's app, and never in
+    lists; moderators hide and show items by changing ``hidden``.
+    """
+
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsAuthorOrModerator]
+    author_field = "author"
+
+    def visible_to_caller(self, queryset):
+        if self.action == "list" or not is_moderator(
+            self.request.user, self.moderated_app
+        ):
+            return queryset.visible()
+        return queryset
+
+    def change_visibility(self, serializer, hide, show):
+        """Call ``hide`` or ``show`` when a moderator changed ``hidden``."""
+        hidden = serializer.validated_data.get("hidden")
+        item = serializer.instance
+        if hidden is None or hidden == item.hidden:
+            return
+        user = self.request.user
+        if not is_moderator(user, self.moderated_app):
+            raise exceptions.PermissionDenied("Only moderators may hide or show items.")
+        (hide if hidden else show)([item], by=user)
+        item.refresh_from_db()
+
+
+class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
+    """
+    Board posts, newest first.
+
+    Anyone may read visible posts; signed-in users may post; the author or a
+    board moderator may edit (``body``) or delete a post.
+    """
+
+    serializer_class = PostSerializer
+    filterset_class = PostFilter
+    moderated_app = "board"
+
+    def get_queryset(self):
+        return self.visible_to_caller(Post.objects.all())
+
+    def pagination_ordering(self):
+        return self.request.query_params.get("ordering") or "-id"
+
+    def perform_create(self, serializer):
+        refuse_hidden_on_create(serializer)
+        user = self.request.user
+        client_id = self.idempotency_key(serializer)
+        self.replayed = (
+            client_id is not None
+            and Post.objects.filter(author=user, client_id=client_id).exists()
+        )
+        try:
+            serializer.instance = board_services.create_post(
+                body=serializer.validated_data["body"],
+                author=user,
+                client_id=client_id,
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "body") from None
+        except IntegrityError:
+            # Two copies of one retry raced past the service's lookup; the
+            # unique (author, client_id) constraint kept one, which is the answer.
+            existing = Post.objects.filter(author=user, client_id=client_id).first()
+            if client_id is None or existing is None:
+                raise
+            self.replayed = True
+            serializer.instance = existing
+
+    def perform_update(self, serializer):
+        self.change_visibility(
+            serializer,
+            hide=lambda posts, by: board_services.hide_posts(posts=posts, by=by),
+            show=lambda posts, by: board_services.unhide_posts(posts=posts, by=by),
+        )
+        body = serializer.validated_data.get("body")
+        if body is None or body == serializer.instance.body:
+            return
+        try:
+            serializer.instance = board_services.edit_post(
+                post=serializer.instance, body=body, by=self.request.user
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "body") from None
+
+    def perform_destroy(self, instance):
+        board_services.delete_posts(posts=[instance], by=self.request.user)
+
+
+class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+    """
+    Chat rooms, by title.
+
+    Anyone may read; signed-in users may create a room (its slug, and so its
+    address, comes from the title); whoever created it or a chat moderator
+    may rename (``title``) or delete it, and deleting deletes its messages.
+    An ``Idempotency-Key`` is remembered for a day in the shared cache, as
+    rooms keep no client id of their own.
+    """
+
+    serializer_class = RoomSerializer
+    filterset_class = RoomFilter
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsAuthorOrModerator]
+    author_field = "created_by"
+    moderated_app = "chat"
+    queryset = Room.objects.select_related("created_by")
+
+    def pagination_ordering(self):
+        ordering = self.request.query_params.get("ordering") or "title"
+        return (ordering, "id") if "title" in ordering else (ordering,)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        key = self.idempotency_key(serializer)
+        cache_key = f"api:room-key:{user.pk}:{key}" if key is not None else None
+        if cache_key is not None:
+            room = Room.objects.filter(pk=cache.get(cache_key)).first()
+            if room is not None:
+                self.replayed = True
+                serializer.instance = room
+                return
+        try:
+            serializer.instance = chat_services.create_room(
+                title=serializer.validated_data["title"], created_by=user
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "title") from None
+        if cache_key is not None:
+            cache.set(cache_key, serializer.instance.pk, ROOM_KEY_SECONDS)
+
+    def perform_update(self, serializer):
+        title = serializer.validated_data.get("title")
+        if title is None:
+            return
+        try:
+            serializer.instance = chat_services.rename_room(
+                room=serializer.instance, title=title, by=self.request.user
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "title") from None
+
+    def perform_destroy(self, instance):
+        chat_services.delete_room(room=instance, by=self.request.user)
+
+
+class RoomMessageViewSet(
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    The messages of one room: newest first, or oldest first with ``?after=``.
+
+    ``?after=<id>`` is the catch-up call of a reconnecting client: every
+    visible message after the last one it saw, in the order they were sent.
+    """
+
+    serializer_class = MessageSerializer
+    filterset_class = MessageFilter
+    moderated_app = "chat"
+
+    def get_room(self):
+        if not hasattr(self, "_room"):
+            self._room = get_object_or_404(Room, slug=self.kwargs["slug"])
+        return self._room
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Message.objects.none()
+        return self.get_room().messages.visible().select_related("room")
+
+    def pagination_ordering(self):
+        ordering = self.request.query_params.get("ordering")
+        if self.request.query_params.get("after") is None:
+            return ordering or "-id"
+        if ordering == "-id":
+            raise exceptions.ValidationError(
+                {"ordering": ["With after, messages come oldest first: ordering=id."]}
+            )
+        return "id"
+
+    def perform_create(self, serializer):
+        refuse_hidden_on_create(serializer)
+        room = self.get_room()
+        user = self.request.user
+        client_id = self.idempotency_key(serializer)
+        self.replayed = (
+            client_id is not None
+            and Message.objects.filter(
+                room=room, author=user, client_id=client_id
+            ).exists()
+        )
+        try:
+            serializer.instance = chat_services.post_message(
+                room=room,
+                text=serializer.validated_data["text"],
+                author=user,
+                client_id=client_id,
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "text") from None
+
+
+class MessageViewSet(
+    ModeratedViewSetMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    One chat message: the author or a chat moderator may edit (``text``) or
+    delete it. List and create a room's messages at ``/api/rooms/{slug}/messages/``.
+    """
+
+    serializer_class = MessageSerializer
+    moderated_app = "chat"
+
+    def get_queryset(self):
+        return self.visible_to_caller(Message.objects.select_related("room"))
+
+    def perform_update(self, serializer):
+        self.change_visibility(
+            serializer,
+            hide=lambda items, by: chat_services.hide_messages(messages=items, by=by),
+            show=lambda items, by: chat_services.unhide_messages(messages=items, by=by),
+        )
+        text = serializer.validated_data.get("text")
+        if text is None or text == serializer.instance.text:
+            return
+        try:
+            serializer.instance = chat_services.edit_message(
+                message=serializer.instance, text=text, by=self.request.user
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, "text") from None
+
+    def perform_destroy(self, instance):
+        chat_services.delete_messages(messages=[instance], by=self.request.user)
+
+
+class MeView(APIView):
+    """Who the caller is: anonymous, or a user and what they moderate."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        moderates = [app for app in ("board", "chat") if is_moderator(user, app)]
+        if not user.is_authenticated:
+            auth = "none"
+        elif isinstance(request.successful_authenticator, TokenAuthentication):
+            auth = "token"
+        else:
+            auth = "session"
+        return Response(
+            MeSerializer(
+                {
+                    "authenticated": user.is_authenticated,
+                    "username": user.get_username() if user.is_authenticated else None,
+                    "is_moderator": bool(moderates),
+                    "moderates": moderates,
+                    "auth": auth,
+                }
+            ).data
+        )
+
+
+class TokenView(ObtainAuthToken):
+    """
+    Exchange a username and password for an API token.
+
+    Send the token as ``Authorization: Token <key>``. Unlike DRF's own view,
+    this one is throttled like the rest of the API, which slows down
+    password guessing.
+    """
+
+    throttle_classes = APIView.throttle_classes
+
+
+class ApiRootView(APIView):
+    """The netsite API: every collection and tool, linked."""
+
+    name = "netsite API"
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request, format=None):
+        def link(name, **kwargs):
+            return reverse(f"api:{name}", request=request, kwargs=kwargs or None)
+
+        return Response(
+            {
+                "posts": link("post-list"),
+                "rooms": link("room-list"),
+                "me": link("me"),
+                "token": link("token"),
+                "schema": link("schema"),
+                "docs": link("docs"),
+            }
+        )
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI with no inline script or style, for the site's strict CSP."""
+
+    template_name = "api/swagger_ui.html"
+    url_name = "api:schema"
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    """Answer unknown /api/ addresses with a JSON 404 (any method)."""
+    detail = "There is no API endpoint at this address; start from /api/."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            detail = f"There is no API endpoint here: did you mean {request.path}/?"
+    return json_error(404, "not_found", detail)

@@ -1,0 +1,116 @@
+"""The OpenAPI schema: valid, and true to what the server answers."""
+
+import pytest
+
+from django.core.management import call_command
+
+from board import services as board_services
+from chat import services as chat_services
+
+
+@pytest.mark.django_db
+def test_the_schema_validates_without_warnings(tmp_path):
+    # Raises SchemaGenerationError on any warning, SystemExit on invalid output.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "s.yml"
+    )
+    assert (tmp_path / "s.yml").read_text().startswith("openapi: 3")
+
+
+def resolve(schema, node):
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = schema["components"]["schemas"][name]
+    return node
+
+
+def example_body(schema, operation):
+    """The smallest body the schema accepts: every required string as "x"."""
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    component = resolve(schema, content["application/json"]["schema"])
+    return {name: "example" for name in component.get("required", [])}
+
+
+@pytest.mark.django_db
+def test_every_documented_operation_answers_as_documented(
+    author, moderator, client_for
+):
+    post = board_services.create_post(body="Hello", author=author)
+    room = chat_services.create_room(title="Lobby", created_by=author)
+    message = chat_services.post_message(room=room, text="Hi", author=author)
+    client = client_for(moderator)
+    schema = client.get("/api/schema/?format=json").json()
+    assert schema["openapi"].startswith("3.")
+
+    # DELETE last, so that the other operations still find their items.
+    order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
+    operations = sorted(
+        (
+            (order[method], path, method, operation)
+            for path, item in schema["paths"].items()
+            for method, operation in item.items()
+            if method in order
+        ),
+        key=lambda op: (op[0], op[1].count("{"), op[1]),
+    )
+    assert len(operations) >= 15
+    for _, path, method, operation in operations:
+        url = path.replace(
+            "{id}", str(post.pk if "/posts/" in path else message.pk)
+        ).replace("{slug}", room.slug)
+        body = example_body(schema, operation)
+        if path == "/api/token/":
+            body = {"username": "mo", "password": "pw-mo-12345"}
+        response = getattr(client, method)(url, body, format="json")
+        documented = operation["responses"]
+        assert str(response.status_code) in documented, (method, url, response)
+        if response.status_code == 204:
+            continue
+        media = documented[str(response.status_code)].get("content", {})
+        if "application/json" in media:
+            shape = resolve(schema, media["application/json"]["schema"])
+            data = response.json()
+            missing = set(shape.get("required", [])) - set(data)
+            assert not missing, (method, url, missing)
+
+
+@pytest.mark.django_db
+def test_documented_limits_are_the_real_ones(anon):
+    schema = anon.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    assert components["PostRequest"]["properties"]["body"]["maxLength"] == 4000
+    assert components["PostRequest"]["required"] == ["body"]
+    assert components["MessageRequest"]["properties"]["text"]["maxLength"] == 2000
+    assert components["RoomRequest"]["properties"]["title"]["maxLength"] == 100
+    parameters = {
+        p["name"]: p["schema"]
+        for p in schema["paths"]["/api/rooms/{slug}/messages/"]["get"]["parameters"]
+    }
+    assert parameters["after"]["minimum"] == 0
+    assert parameters["search"]["maxLength"] == 200
+    assert parameters["limit"]["maximum"] == 200
+    assert set(schema["paths"]["/api/posts/"]["post"]["requestBody"]["content"]) == {
+        "application/json",
+        "application/x-www-form-urlencoded",
+    }
+    errors = schema["paths"]["/api/posts/"]["post"]["responses"]
+    for status in ("400", "401", "403", "413", "415", "429"):
+        assert errors[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+
+
+@pytest.mark.django_db
+def test_the_docs_page_uses_only_local_files(anon):
+    page = anon.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "<style>" not in html
+    assert "http://" not in html.replace("http://testserver", "")
+    assert "https://" not in html
+    script = anon.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")

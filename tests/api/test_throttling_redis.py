@@ -1,0 +1,61 @@
+"""
+With a Redis cache, the API's request counters are shared between processes.
+
+Needs the redis-server binary (pytest-redis starts a throwaway server).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from django.conf import settings
+from django.test import override_settings
+
+WINDOW = 10**6
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis"),
+]
+
+
+def count_in_another_process(redis_url):
+    """Count one anonymous request from 127.0.0.1 in a separate Python process."""
+    code = (
+        "import django; django.setup();"
+        "from netsite.ratelimit import check_rate;"
+        f"print(check_rate('api-anon', '127.0.0.1', rate=(2, {WINDOW})))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env["REDIS_URL"] = redis_url
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.django_db
+def test_a_limit_reached_in_one_process_holds_in_another(redis_proc, anon):
+    redis_url = f"redis://{redis_proc.host}:{redis_proc.port}/0"
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "netsite",
+        }
+    }
+    with override_settings(CACHES=caches, NETSITE_API_ANON_RATE=(2, WINDOW)):
+        assert anon.get("/api/posts/").status_code == 200
+        # The second request of the budget is spent by another process.
+        assert count_in_another_process(redis_url) == "None"
+        response = anon.get("/api/posts/")
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) >= 1
