@@ -118,9 +118,10 @@ class Site:
         return process, Lines(process.stdout)
 
 
-@pytest.fixture
-def site(tmp_path):
-    site = Site(tmp_path)
+@pytest.fixture(scope="module")
+def running_site(tmp_path_factory):
+    """One migrated site for the module (set-up is the slow part)."""
+    site = Site(tmp_path_factory.mktemp("site"))
     assert site.manage("migrate", "--noinput").returncode == 0
     # As `make run`: production settings serve hashed static files.
     collected = site.manage("collectstatic", "--noinput", "--verbosity", "0")
@@ -131,9 +132,15 @@ def site(tmp_path):
         "from chat.services import create_room; create_room(title='Lobby')",
     )
     assert created.returncode == 0, created.stderr
-    site.start()
     yield site
     site.stop()
+
+
+@pytest.fixture
+def site(running_site):
+    if running_site.server is None:
+        running_site.start()
+    return running_site
 
 
 def listen(site):
