@@ -61,10 +61,12 @@
     var ws = new WebSocket(scheme + location.host + posts.getAttribute("data-stream"));
     ws.onopen = function () {
       attempt = 0;
+      posts.setAttribute("data-live", "open");
       if (missed) notice("Reconnected: reload the page to see anything posted meanwhile.");
     };
     ws.onmessage = onFrame;
     ws.onclose = function (event) {
+      posts.setAttribute("data-live", "closed");
       missed = true;
       if (event.code === 4409) { connect(); return; } // fell behind: at once
       attempt += 1;

@@ -5,6 +5,8 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
+from django.test import Client
+
 from chat import services
 from chat.models import Message
 from tests.chat.conftest import connect_to, receive, send
@@ -237,5 +239,26 @@ async def test_an_overflowed_member_is_closed_with_4409(room):
         )
         output = await client.receive_output(timeout=2)
         assert output == {"type": "websocket.close", "code": 4409}
+    finally:
+        await client.disconnect()
+
+
+async def test_a_signed_in_user_chats_under_their_username_when_guests_may_not(
+    room, settings, django_user_model
+):
+    settings.NETSITE_ANONYMOUS_POSTING = False
+    user = await sync_to_async(django_user_model.objects.create_user)("ada")
+    browser = Client()
+    await sync_to_async(browser.force_login)(user)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+    client = connect_to(
+        f"/ws/chat/{room.slug}/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)],
+    )
+    assert (await client.connect())[0]
+    try:
+        await send(client, {"type": "message", "text": "hi", "name": "not me"})
+        assert (await receive(client))["type"] == "ack"
+        assert (await receive(client))["author"] == "ada"
     finally:
         await client.disconnect()
