@@ -149,27 +149,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.strikes = 0
         if text_data is None:
-            await self.send(
-                text_data=_error("bad_type", "Send JSON text frames, not binary.")
-            )
+            await self._refuse("bad_type", "Send JSON text frames, not binary.")
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self.send(text_data=_error("bad_json", "The frame is not JSON."))
+            await self._refuse("bad_json", "The frame is not JSON.")
             return
         if not isinstance(frame, dict):
-            await self.send(
-                text_data=_error("bad_json", 'Send a JSON object with a "type".')
-            )
+            await self._refuse("bad_json", 'Send a JSON object with a "type".')
             return
         if frame.get("type") != "message":
-            await self.send(
-                text_data=_error(
-                    "bad_type",
-                    f"Unknown frame type {frame.get('type')!r}: the client may "
-                    'only send "message".',
-                )
+            await self._refuse(
+                "bad_type",
+                f"Unknown frame type {frame.get('type')!r}: the client may only "
+                'send "message".',
             )
             return
         await self._receive_message(frame)
@@ -182,52 +176,42 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_RATE_LIMITED)
             return
         retry_after = max(1, math.ceil(wait))
-        await self.send(
-            text_data=_error(
-                "rate_limited",
-                f"Too many messages: wait {retry_after} s before sending again.",
-                retry_after=retry_after,
-            )
+        await self._refuse(
+            "rate_limited",
+            f"Too many messages: wait {retry_after} s before sending again.",
+            retry_after=retry_after,
         )
 
+    async def _refuse(self, code, detail, client_id=None, **extra):
+        """Send an error frame; the connection stays open."""
+        if client_id is not None:
+            extra["client_id"] = client_id
+        await self.send(text_data=_error(code, detail, **extra))
+
     async def _receive_message(self, frame):
-        text, client_id, name = (
-            frame.get("text"),
-            frame.get("client_id"),
-            frame.get("name"),
-        )
-        if not isinstance(text, str):
-            await self.send(
-                text_data=_error("bad_json", '"text" must be a string.', **_cid(frame))
-            )
-            return
+        client_id = frame.get("client_id")
         if client_id is not None and (
             not isinstance(client_id, str)
             or not 0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
         ):
-            await self.send(
-                text_data=_error(
-                    "bad_json",
-                    '"client_id" must be a string of 1 to 64 characters.',
-                )
+            await self._refuse(
+                "bad_json", '"client_id" must be a string of 1 to 64 characters.'
             )
             return
+        text, name = frame.get("text"), frame.get("name")
+        if not isinstance(text, str):
+            await self._refuse("bad_json", '"text" must be a string.', client_id)
+            return
         if name is not None and not isinstance(name, str):
-            await self.send(
-                text_data=_error(
-                    "bad_json", '"name" must be a string.', client_id=client_id
-                )
-            )
+            await self._refuse("bad_json", '"name" must be a string.', client_id)
             return
         user = self.scope.get("user")
         signed_in = user is not None and user.is_authenticated
         if not signed_in and not settings.NETSITE_ANONYMOUS_POSTING:
-            await self.send(
-                text_data=_error(
-                    "forbidden",
-                    "Log in to chat: guests may only read this room.",
-                    client_id=client_id,
-                )
+            await self._refuse(
+                "forbidden",
+                "Log in to chat: guests may only read this room.",
+                client_id,
             )
             return
         try:
@@ -240,9 +224,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         except ValidationError as error:
             code = error.code if error.code in ("empty", "too_long") else "bad_json"
-            await self.send(
-                text_data=_error(code, error.messages[0], client_id=client_id)
-            )
+            await self._refuse(code, error.messages[0], client_id)
             return
         # post_message returned after its transaction committed, so the id is
         # final and the broadcast is on its way.
@@ -275,11 +257,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def layer_overflow(self, event):
         # This member fell behind: close so that its client resumes with ?after.
         await self.close(code=CLOSE_OVERFLOW)
-
-
-def _cid(frame):
-    client_id = frame.get("client_id")
-    return {"client_id": client_id if isinstance(client_id, str) else None}
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

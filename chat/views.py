@@ -20,6 +20,7 @@ from netsite.http import client_ip
 from netsite.ratelimit import check_rate
 
 HISTORY = 50
+GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
 
 
@@ -94,7 +95,9 @@ def _render_room(request, room, form, *, status=200):
 def room(request, slug):
     room = get_object_or_404(Room, slug=slug)
     if request.method != "POST":
-        return _render_room(request, room, MessageForm(user=request.user))
+        initial = {"display_name": request.session.get(GUEST_NAME_KEY, "")}
+        form = MessageForm(user=request.user, initial=initial)
+        return _render_room(request, room, form)
     if not _can_post(request.user):
         return redirect_to_login(request.get_full_path())
     form = MessageForm(request.POST, user=request.user)
@@ -127,4 +130,7 @@ def room(request, slug):
     except ValidationError as error:
         _add_errors(form, error)
         return _render_room(request, room, form, status=400)
+    if "display_name" in form.cleaned_data:
+        # A guest need not type their name again after each message.
+        request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]
     return HttpResponseSeeOther(room.get_absolute_url())

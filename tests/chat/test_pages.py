@@ -86,7 +86,9 @@ def test_the_form_posts_a_message_and_redirects(browser, room):
     assert response["Location"] == room.get_absolute_url()
     message = Message.objects.get()
     assert (message.text, message.display_name) == ("no JavaScript here", "Ada")
-    assert "no JavaScript here" in browser.get(response["Location"]).content.decode()
+    page = browser.get(response["Location"]).content.decode()
+    assert "no JavaScript here" in page
+    assert 'value="Ada"' in page  # the guest's name is remembered
 
 
 def test_a_too_long_message_is_refused_and_its_text_kept(browser, room):
