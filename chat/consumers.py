@@ -25,6 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
 from chat import services
 from chat.models import Message, Room
@@ -35,6 +36,7 @@ REPLAY_LIMIT = 500
 # Close codes (the 4000-4999 range is the application's own).
 CLOSE_RATE_LIMITED = 4429
 CLOSE_OVERFLOW = 4409
+CLOSE_ROOM_GONE = 4404
 
 MAX_AFTER_DIGITS = 18
 
@@ -225,6 +227,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ValidationError as error:
             code = error.code if error.code in ("empty", "too_long") else "bad_json"
             await self._refuse(code, error.messages[0], client_id)
+            return
+        except IntegrityError:
+            # The room was deleted while this connection was open.
+            await self.close(code=CLOSE_ROOM_GONE)
             return
         # post_message returned after its transaction committed, so the id is
         # final and the broadcast is on its way.

@@ -195,6 +195,7 @@
       if (socket !== ws) return;
       socket = null;
       if (event.code === 4409) { connect(); return; } // fell behind: resume at once
+      if (event.code === 4404) { setStatus("closed", "This room was deleted."); return; }
       scheduleReconnect(event.code === 4429 ? 10000 : 0);
     };
   }

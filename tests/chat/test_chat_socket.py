@@ -262,3 +262,16 @@ async def test_a_signed_in_user_chats_under_their_username_when_guests_may_not(
         assert (await receive(client))["author"] == "ada"
     finally:
         await client.disconnect()
+
+
+async def test_posting_to_a_deleted_room_closes_with_4404(room, django_user_model):
+    moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
+    client = await open_room(room)
+    try:
+        await sync_to_async(services.delete_room)(room=room, by=moderator)
+        assert await receive(client) == {"type": "clear"}
+        await send(client, {"type": "message", "text": "anyone?"})
+        output = await client.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": 4404}
+    finally:
+        await client.disconnect()

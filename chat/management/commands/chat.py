@@ -107,6 +107,8 @@ class TerminalClient:
                 code = error.rcvd.code if error.rcvd else None
                 if code == 4409:
                     continue
+                if code == 4404:
+                    raise CommandError("The room was deleted.") from None
                 if code == 4429:
                     self.write("! closed for flooding")
                     minimum = 10.0
