@@ -39,6 +39,10 @@ CLOSE_OVERFLOW = 4409
 CLOSE_ROOM_GONE = 4404
 
 MAX_AFTER_DIGITS = 18
+# How long the ids of a replay are remembered to skip their live duplicates: a
+# duplicate is published within moments of the replay, and the channel layers
+# drop undelivered events after 60 s (their "expiry") anyway.
+REPLAY_MEMORY = 60
 
 
 class TokenBucket:
@@ -125,6 +129,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _send_replay(self, after):
         rows = await _replay(self.room, after)
+        self.replayed_until = time.monotonic() + REPLAY_MEMORY
         for message_id, text in rows[:REPLAY_LIMIT]:
             self.replayed.add(message_id)
             await self.send(text_data=text)
@@ -248,10 +253,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Room events --------------------------------------------------------------
 
     async def chat_message(self, event):
-        if event["id"] in self.replayed:
-            # Already sent by the replay; it was queued while the replay ran.
-            self.replayed.discard(event["id"])
-            return
+        if self.replayed:
+            if event["id"] in self.replayed:
+                # Already sent by the replay; it was queued while the replay ran.
+                self.replayed.discard(event["id"])
+                return
+            if time.monotonic() > self.replayed_until:
+                self.replayed.clear()
         await self.send(text_data=event["text"])
 
     async def chat_delete(self, event):
