@@ -160,17 +160,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurd nesting
             await self._refuse("bad_json", "The frame is not JSON.")
             return
         if not isinstance(frame, dict):
             await self._refuse("bad_json", 'Send a JSON object with a "type".')
             return
         if frame.get("type") != "message":
+            shown = repr(frame.get("type"))[:40]
             await self._refuse(
                 "bad_type",
-                f"Unknown frame type {frame.get('type')!r}: the client may only "
-                'send "message".',
+                f'Unknown frame type {shown}: the client may only send "message".',
             )
             return
         await self._receive_message(frame)

@@ -77,6 +77,7 @@ async def test_a_guest_chats_under_the_name_they_give(room):
     [
         ("not json", "bad_json"),
         ("[1, 2]", "bad_json"),
+        ("[" * 50000, "bad_json"),
         ('{"type": "message", "text": 5}', "bad_json"),
         ('{"type": "message", "text": "x", "client_id": ""}', "bad_json"),
         ('{"type": "shout", "text": "x"}', "bad_type"),
