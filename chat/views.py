@@ -20,6 +20,8 @@ from netsite.http import client_ip
 from netsite.ratelimit import check_rate
 
 HISTORY = 50
+# Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
+ROOM_CREATE_RATE = (5, 3600)
 GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
 
@@ -30,6 +32,13 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 def _can_post(user):
     return user.is_authenticated or settings.NETSITE_ANONYMOUS_POSTING
+
+
+def _ident(request):
+    """Whom a rate limit counts: the user, or a guest's address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request)}"
 
 
 def _add_errors(form, error):
@@ -64,6 +73,16 @@ def index(request):
     form = RoomForm(request.POST)
     if not form.is_valid():
         return _render_index(request, form, status=400)
+    retry_after = check_rate("chat-room", _ident(request), rate=ROOM_CREATE_RATE)
+    if retry_after is not None:
+        form.add_error(
+            None,
+            f"You have created several rooms already. Try again in "
+            f"{retry_after // 60 + 1} minutes; your title is kept below.",
+        )
+        response = _render_index(request, form, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     try:
         room = services.create_room(
             title=form.cleaned_data["title"], created_by=request.user
@@ -104,12 +123,7 @@ def room(request, slug):
     if not form.is_valid():
         return _render_room(request, room, form, status=400)
 
-    ident = (
-        f"user:{request.user.pk}"
-        if request.user.is_authenticated
-        else f"ip:{client_ip(request)}"
-    )
-    retry_after = check_rate("chat", ident, rate=settings.NETSITE_CHAT_RATE)
+    retry_after = check_rate("chat", _ident(request), rate=settings.NETSITE_CHAT_RATE)
     if retry_after is not None:
         form.add_error(
             None,

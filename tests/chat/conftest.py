@@ -3,6 +3,8 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from django.core.cache import cache
+
 from chat.services import create_room
 from netsite.asgi import application
 
@@ -30,3 +32,11 @@ def room(db):
 @pytest.fixture
 def other_room(db):
     return create_room(title="Kitchen")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counters live in the cache, which outlives a test."""
+    cache.clear()
+    yield
+    cache.clear()

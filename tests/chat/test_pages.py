@@ -140,3 +140,28 @@ def test_the_echo_page_loads_its_script(browser):
 def test_the_board_page_loads_the_live_script(browser, db):
     page = browser.get("/board/").content.decode()
     assert 'src="/static/board/live.js"' in page
+
+
+def test_creating_many_rooms_quickly_is_refused_with_429(browser, db):
+    token = csrf(browser, "/chat/")
+    for n in range(5):
+        data = {"title": f"Room {n}", "csrfmiddlewaretoken": token}
+        assert browser.post("/chat/", data).status_code == 303
+    data = {"title": "One too many", "csrfmiddlewaretoken": token}
+    response = browser.post("/chat/", data)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert 'value="One too many"' in response.content.decode()
+    assert Room.objects.count() == 5
+
+
+def test_sending_too_fast_through_the_form_is_refused_with_429(browser, room, settings):
+    settings.NETSITE_CHAT_RATE = (1, 60)
+    token = csrf(browser, room.get_absolute_url())
+    data = {"text": "first", "csrfmiddlewaretoken": token}
+    assert browser.post(room.get_absolute_url(), data).status_code == 303
+    data = {"text": "second", "csrfmiddlewaretoken": token}
+    response = browser.post(room.get_absolute_url(), data)
+    assert response.status_code == 429
+    assert 'value="second"' in response.content.decode()
+    assert Message.objects.count() == 1
