@@ -4,13 +4,15 @@ The only functions that create, hide, unhide and delete board posts.
 The board form, the REST API, the admin and the management commands all call
 these. Each validates, writes in one transaction and publishes an event to
 the ``board`` channel-layer group on commit, which the live board stream
-(``/ws/board/``) forwards to open pages:
+(``/ws/board/``) forwards to open pages. Each event carries its protocol frame
+already encoded as JSON text, so it is encoded once for all listeners:
 
-- ``{"type": "board.post", "post": {...}}`` for a new (or unhidden) post,
-- ``{"type": "board.delete", "ids": [...]}`` for hidden or deleted posts,
-- ``{"type": "board.clear"}`` when a moderator clears the board.
+- ``{"type": "board.post", "text": "..."}`` for a new (or unhidden) post,
+- ``{"type": "board.delete", "text": "..."}`` for each hidden or deleted post,
+- ``{"type": "board.clear", "text": "..."}`` when a moderator clears the board.
 """
 
+import json
 import logging
 
 from django.core.exceptions import ValidationError
@@ -62,6 +64,28 @@ def serialize_post(post):
     }
 
 
+def _encode(frame):
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def _post_event(post):
+    return {
+        "type": "board.post",
+        "text": _encode({"type": "post", **serialize_post(post)}),
+    }
+
+
+def _publish_deleted(ids):
+    for post_id in ids:
+        publish_on_commit(
+            BOARD_GROUP,
+            {
+                "type": "board.delete",
+                "text": _encode({"type": "delete", "id": post_id}),
+            },
+        )
+
+
 def create_post(*, body, author=None, display_name=None, client_id=None):
     """
     Validate and store a post, then publish it on commit.
@@ -92,9 +116,7 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
             client_id=client_id,
             created=timezone.now(),
         )
-        publish_on_commit(
-            BOARD_GROUP, {"type": "board.post", "post": serialize_post(post)}
-        )
+        publish_on_commit(BOARD_GROUP, _post_event(post))
     logger.info("post created", extra={"post_id": post.pk, "author": name})
     return post
 
@@ -104,9 +126,7 @@ def edit_post(*, post, body, by):
     post.body = clean_body(body)
     with transaction.atomic():
         post.save(update_fields=["body"])
-        publish_on_commit(
-            BOARD_GROUP, {"type": "board.post", "post": serialize_post(post)}
-        )
+        publish_on_commit(BOARD_GROUP, _post_event(post))
     logger.info("post edited", extra={"post_id": post.pk, "by": str(by)})
     return post
 
@@ -126,8 +146,7 @@ def hide_posts(*, posts, by):
         Post.objects.filter(id__in=ids).update(
             hidden=True, hidden_at=timezone.now(), hidden_by=by
         )
-        if ids:
-            publish_on_commit(BOARD_GROUP, {"type": "board.delete", "ids": ids})
+        _publish_deleted(ids)
     logger.info("posts hidden", extra={"post_ids": ids, "by": str(by)})
     return len(ids)
 
@@ -144,9 +163,7 @@ def unhide_posts(*, posts, by):
             hidden=False, hidden_at=None, hidden_by=None
         )
         for post in Post.objects.filter(id__in=ids).order_by("id"):
-            publish_on_commit(
-                BOARD_GROUP, {"type": "board.post", "post": serialize_post(post)}
-            )
+            publish_on_commit(BOARD_GROUP, _post_event(post))
     logger.info("posts unhidden", extra={"post_ids": ids, "by": str(by)})
     return len(ids)
 
@@ -156,8 +173,7 @@ def delete_posts(*, posts, by):
     with transaction.atomic():
         ids = list(Post.objects.filter(id__in=_ids(posts)).values_list("id", flat=True))
         Post.objects.filter(id__in=ids).delete()
-        if ids:
-            publish_on_commit(BOARD_GROUP, {"type": "board.delete", "ids": ids})
+        _publish_deleted(ids)
     logger.info("posts deleted", extra={"post_ids": ids, "by": str(by)})
     return len(ids)
 
@@ -168,7 +184,9 @@ def clear_board(*, by):
         count = Post.objects.visible().update(
             hidden=True, hidden_at=timezone.now(), hidden_by=by
         )
-        publish_on_commit(BOARD_GROUP, {"type": "board.clear"})
+        publish_on_commit(
+            BOARD_GROUP, {"type": "board.clear", "text": _encode({"type": "clear"})}
+        )
     logger.info("board cleared", extra={"hidden": count, "by": str(by)})
     return count
 

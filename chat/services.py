@@ -3,13 +3,19 @@ The only functions that create and moderate chat rooms and messages.
 
 The WebSocket consumer, the room page's form, the REST API, the admin and the
 management commands all call these. Each validates, writes in one transaction
-and publishes to the room's channel-layer group on commit:
+and publishes to the room's channel-layer group on commit. Each event carries
+the protocol frame already encoded as JSON text (``"text"``), so a message is
+encoded once however many members the room has, and consumers forward it as
+is (docs/protocol.md describes the frames):
 
-- ``{"type": "chat.message", "message": {...}}`` for a new message,
-- ``{"type": "chat.delete", "id": N}`` for a hidden or deleted message,
-- ``{"type": "chat.clear"}`` when a moderator clears the room.
+- ``{"type": "chat.message", "id": N, "text": "..."}`` for a new, edited or
+  unhidden message,
+- ``{"type": "chat.delete", "id": N, "text": "..."}`` for a hidden or deleted
+  message,
+- ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room.
 """
 
+import json
 import logging
 
 from django.core.exceptions import ValidationError
@@ -74,6 +80,32 @@ def serialize_message(message):
     }
 
 
+def encode_frame(frame):
+    """Return ``frame`` as the compact JSON text sent on the wire."""
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_event(message):
+    """Return the channel-layer event that delivers ``message`` to a room."""
+    return {
+        "type": "chat.message",
+        "id": message.pk,
+        "text": encode_frame(serialize_message(message)),
+    }
+
+
+def delete_event(message_id):
+    return {
+        "type": "chat.delete",
+        "id": message_id,
+        "text": encode_frame({"type": "delete", "id": message_id}),
+    }
+
+
+def clear_event():
+    return {"type": "chat.clear", "text": encode_frame({"type": "clear"})}
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
@@ -115,7 +147,7 @@ def rename_room(*, room, title, by):
 def delete_room(*, room, by):
     """Delete a room and its messages; open pages are told the room is cleared."""
     with transaction.atomic():
-        publish_on_commit(room.group_name, {"type": "chat.clear"})
+        publish_on_commit(room.group_name, clear_event())
         room.delete()
     logger.info("room deleted", extra={"room": room.slug, "by": str(by)})
 
@@ -153,7 +185,7 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
         )
         publish_on_commit(
             room.group_name,
-            {"type": "chat.message", "message": serialize_message(message)},
+            message_event(message),
         )
     return message
 
@@ -165,7 +197,7 @@ def edit_message(*, message, text, by):
         message.save(update_fields=["text"])
         publish_on_commit(
             message.room.group_name,
-            {"type": "chat.message", "message": serialize_message(message)},
+            message_event(message),
         )
     return message
 
@@ -178,9 +210,7 @@ def _ids(messages):
 
 def _announce_deleted(rows):
     for message_id, room_id in rows:
-        publish_on_commit(
-            f"chat.room.{room_id}", {"type": "chat.delete", "id": message_id}
-        )
+        publish_on_commit(f"chat.room.{room_id}", delete_event(message_id))
 
 
 def hide_messages(*, messages, by):
@@ -213,7 +243,7 @@ def unhide_messages(*, messages, by):
         for message in restored:
             publish_on_commit(
                 message.room.group_name,
-                {"type": "chat.message", "message": serialize_message(message)},
+                message_event(message),
             )
     logger.info("messages unhidden", extra={"count": len(restored), "by": str(by)})
     return len(restored)
@@ -237,7 +267,7 @@ def clear_room(*, room, by):
         count = room.messages.visible().update(
             hidden=True, hidden_at=timezone.now(), hidden_by=by
         )
-        publish_on_commit(room.group_name, {"type": "chat.clear"})
+        publish_on_commit(room.group_name, clear_event())
     logger.info("room cleared", extra={"room": room.slug, "hidden": count})
     return count
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from netsite import lab, views
 
@@ -12,6 +13,11 @@ lab_patterns = (
         path("subtract/", lab.subtract, name="subtract"),
         path("request/", lab.request_echo, name="request"),
         path("request/<path:rest>", lab.request_echo, name="request-path"),
+        path(
+            "echo/",
+            TemplateView.as_view(template_name="netsite/lab/echo.html"),
+            name="echo",
+        ),
     ],
     "lab",
 )

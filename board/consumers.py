@@ -1,0 +1,34 @@
+"""
+The live board stream, ``/ws/board/``: read-only, one frame per board event.
+
+``board.services`` publishes each change with its frame already encoded
+(``post`` with the rendered ``html``, ``delete``, ``clear``), so this consumer
+only forwards ``event["text"]``. Frames from the client are ignored: the board
+is written through its form and the API, which both go through the services.
+"""
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from board.services import BOARD_GROUP
+
+CLOSE_OVERFLOW = 4409
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    groups = [BOARD_GROUP]
+
+    async def receive(self, text_data=None, bytes_data=None):
+        pass
+
+    async def board_post(self, event):
+        await self.send(text_data=event["text"])
+
+    async def board_delete(self, event):
+        await self.send(text_data=event["text"])
+
+    async def board_clear(self, event):
+        await self.send(text_data=event["text"])
+
+    async def layer_overflow(self, event):
+        # Fell behind: close so that the page reconnects and catches up.
+        await self.close(code=CLOSE_OVERFLOW)

@@ -1,0 +1,142 @@
+"""
+Moderation of chat rooms and messages.
+
+Like the board's admin, every change goes through ``chat.services``: hiding,
+unhiding, deleting and clearing reach open room pages at once as ``delete``
+and ``clear`` frames. Messages are written in rooms, never here.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from chat import services
+from chat.models import Message, Room
+
+
+def _can_hide(request):
+    return request.user.has_perm("chat.hide_message")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "created", "created_by", "message_count"]
+    search_fields = ["title", "slug"]
+    date_hierarchy = "created"
+    readonly_fields = ["slug", "created", "created_by"]
+    actions = ["clear_selected"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(message_total=Count("messages"))
+        )
+
+    @admin.display(description="Messages", ordering="message_total")
+    def message_count(self, room):
+        return room.message_total
+
+    def get_fields(self, request, obj=None):
+        return ["title"] if obj is None else ["title", *self.readonly_fields]
+
+    def has_hide_permission(self, request):
+        return _can_hide(request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.rename_room(room=obj, title=obj.title, by=request.user)
+            return
+        room = services.create_room(title=obj.title, created_by=request.user)
+        # The admin goes on with ``obj`` (its log entry, the redirect).
+        obj.pk, obj.slug, obj.created = room.pk, room.slug, room.created
+        obj.created_by = room.created_by
+
+    def delete_model(self, request, obj):
+        services.delete_room(room=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for room in queryset:
+            services.delete_room(room=room, by=request.user)
+
+    @admin.action(permissions=["hide"], description="Clear selected rooms")
+    def clear_selected(self, request, queryset):
+        hidden = sum(
+            services.clear_room(room=room, by=request.user) for room in queryset
+        )
+        self.message_user(
+            request,
+            f"Cleared {len(queryset)} room(s): hid {hidden} message(s).",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "room", "display_name", "excerpt", "created", "hidden"]
+    list_display_links = ["id", "excerpt"]
+    list_filter = ["hidden", "room", "created"]
+    search_fields = ["text", "display_name", "author__username"]
+    date_hierarchy = "created"
+    readonly_fields = [
+        "room",
+        "text",
+        "author",
+        "display_name",
+        "created",
+        "client_id",
+        "hidden",
+        "hidden_at",
+        "hidden_by",
+    ]
+    actions = ["hide_selected", "unhide_selected", "delete_selected_messages"]
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over a large table
+
+    @admin.display(description="Message")
+    def excerpt(self, message):
+        text = message.text
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("room", "author", "hidden_by")
+        )
+
+    # Messages are written in rooms and never edited here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_hide_permission(self, request):
+        return _can_hide(request)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Replaced by delete_selected_messages, which goes through the service.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(permissions=["hide"], description="Hide selected messages")
+    def hide_selected(self, request, queryset):
+        count = services.hide_messages(messages=queryset, by=request.user)
+        self.message_user(request, f"Hid {count} message(s).", messages.SUCCESS)
+
+    @admin.action(permissions=["hide"], description="Unhide selected messages")
+    def unhide_selected(self, request, queryset):
+        count = services.unhide_messages(messages=queryset, by=request.user)
+        self.message_user(request, f"Unhid {count} message(s).", messages.SUCCESS)
+
+    @admin.action(permissions=["delete"], description="Delete selected messages")
+    def delete_selected_messages(self, request, queryset):
+        count = services.delete_messages(messages=queryset, by=request.user)
+        self.message_user(request, f"Deleted {count} message(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        services.delete_messages(messages=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_messages(messages=queryset, by=request.user)

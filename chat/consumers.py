@@ -1,0 +1,283 @@
+"""
+The chat protocol's server side (docs/protocol.md is the reference).
+
+A ``ChatConsumer`` is one open room page (or terminal client). It joins the
+room's channel-layer group, optionally replays what the client missed
+(``?after=<id>``), then forwards the room's events and turns the client's
+``message`` frames into ``chat.services.post_message`` calls. The services
+publish every change with its frame already encoded, so the handlers here
+only forward ``event["text"]``: they never build, copy or mutate an event,
+which the channel layer may share between every member of the process.
+
+No gap and no duplicate between replay and live: the consumer joins the group
+*before* it reads the replay, and Channels dispatches one message at a time,
+so live events that arrive during the replay wait in the channel's queue.
+When they are handled, any message the replay already sent is skipped.
+"""
+
+import json
+import math
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from chat import services
+from chat.models import Message, Room
+from chat.services import encode_frame, serialize_message
+
+REPLAY_LIMIT = 500
+
+# Close codes (the 4000-4999 range is the application's own).
+CLOSE_RATE_LIMITED = 4429
+CLOSE_OVERFLOW = 4409
+CLOSE_ROOM_GONE = 4404
+
+MAX_AFTER_DIGITS = 18
+# How long the ids of a replay are remembered to skip their live duplicates: a
+# duplicate is published within moments of the replay, and the channel layers
+# drop undelivered events after 60 s (their "expiry") anyway.
+REPLAY_MEMORY = 60
+
+
+class TokenBucket:
+    """
+    ``rate`` = ``(count, seconds)``: ``count`` frames at once (the burst), then
+    one more every ``seconds / count`` seconds.
+    """
+
+    def __init__(self, rate, clock=time.monotonic):
+        self.capacity, seconds = rate
+        self.refill_per_second = self.capacity / seconds
+        self.tokens = float(self.capacity)
+        self.clock = clock
+        self.updated = clock()
+
+    def take(self):
+        """Take a token; return ``None``, or the seconds until one is free."""
+        now = self.clock()
+        elapsed = now - self.updated
+        self.updated = now
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.refill_per_second)
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.refill_per_second
+
+
+def _error(code, detail, **extra):
+    return encode_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+
+def _parse_after(scope):
+    """Return the ``after`` id, ``None`` when absent; raise ValueError if bad."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("after")
+    if not values:
+        return None
+    raw = values[-1]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_AFTER_DIGITS:
+        raise ValueError(raw)
+    return int(raw)
+
+
+@database_sync_to_async
+def _get_room(slug):
+    return Room.objects.filter(slug=slug).first()
+
+
+@database_sync_to_async
+def _replay(room, after):
+    """Return up to ``REPLAY_LIMIT + 1`` visible messages after ``after``."""
+    messages = list(
+        room.messages.visible().after(after).select_related("room")[: REPLAY_LIMIT + 1]
+    )
+    return [(m.pk, encode_frame(serialize_message(m))) for m in messages]
+
+
+@database_sync_to_async
+def _post(**kwargs):
+    return services.post_message(**kwargs)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.room = None
+        self.replayed = set()
+        try:
+            after = _parse_after(self.scope)
+        except ValueError:
+            # Refused like an unknown room: a client that sends a broken
+            # resume point has a bug, and guessing would risk a silent gap.
+            await self.close()
+            return
+        self.room = await _get_room(self.scope["url_route"]["kwargs"]["slug"])
+        if self.room is None:
+            await self.close()
+            return
+        self.bucket = TokenBucket(settings.NETSITE_CHAT_RATE)
+        self.strikes = 0
+        await self.channel_layer.group_add(self.room.group_name, self.channel_name)
+        await self.accept()
+        if after is not None:
+            await self._send_replay(after)
+
+    async def _send_replay(self, after):
+        rows = await _replay(self.room, after)
+        self.replayed_until = time.monotonic() + REPLAY_MEMORY
+        for message_id, text in rows[:REPLAY_LIMIT]:
+            self.replayed.add(message_id)
+            await self.send(text_data=text)
+        if len(rows) > REPLAY_LIMIT:
+            next_after = rows[REPLAY_LIMIT - 1][0]
+            await self.send(
+                text_data=encode_frame(
+                    {"type": "replay_truncated", "next_after": next_after}
+                )
+            )
+
+    async def disconnect(self, code):
+        if self.room is not None:
+            await self.channel_layer.group_discard(
+                self.room.group_name, self.channel_name
+            )
+
+    # Client frames ------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        wait = self.bucket.take()
+        if wait is not None:
+            await self._rate_limited(wait)
+            return
+        self.strikes = 0
+        if text_data is None:
+            await self._refuse("bad_type", "Send JSON text frames, not binary.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except (ValueError, RecursionError):  # RecursionError: absurd nesting
+            await self._refuse("bad_json", "The frame is not JSON.")
+            return
+        if not isinstance(frame, dict):
+            await self._refuse("bad_json", 'Send a JSON object with a "type".')
+            return
+        if frame.get("type") != "message":
+            shown = repr(frame.get("type"))[:40]
+            await self._refuse(
+                "bad_type",
+                f'Unknown frame type {shown}: the client may only send "message".',
+            )
+            return
+        await self._receive_message(frame)
+
+    async def _rate_limited(self, wait):
+        # A client gets one bucket's worth of rate_limited errors; one that keeps
+        # sending after that is flooding and is disconnected.
+        self.strikes += 1
+        if self.strikes > self.bucket.capacity:
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        retry_after = max(1, math.ceil(wait))
+        await self._refuse(
+            "rate_limited",
+            f"Too many messages: wait {retry_after} s before sending again.",
+            retry_after=retry_after,
+        )
+
+    async def _refuse(self, code, detail, client_id=None, **extra):
+        """Send an error frame; the connection stays open."""
+        if client_id is not None:
+            extra["client_id"] = client_id
+        await self.send(text_data=_error(code, detail, **extra))
+
+    async def _receive_message(self, frame):
+        client_id = frame.get("client_id")
+        if client_id is not None and (
+            not isinstance(client_id, str)
+            or not 0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
+        ):
+            await self._refuse(
+                "bad_json", '"client_id" must be a string of 1 to 64 characters.'
+            )
+            return
+        text, name = frame.get("text"), frame.get("name")
+        if not isinstance(text, str):
+            await self._refuse("bad_json", '"text" must be a string.', client_id)
+            return
+        if name is not None and not isinstance(name, str):
+            await self._refuse("bad_json", '"name" must be a string.', client_id)
+            return
+        user = self.scope.get("user")
+        signed_in = user is not None and user.is_authenticated
+        if not signed_in and not settings.NETSITE_ANONYMOUS_POSTING:
+            await self._refuse(
+                "forbidden",
+                "Log in to chat: guests may only read this room.",
+                client_id,
+            )
+            return
+        try:
+            message = await _post(
+                room=self.room,
+                text=text,
+                author=user if signed_in else None,
+                display_name=name,
+                client_id=client_id,
+            )
+        except ValidationError as error:
+            code = error.code if error.code in ("empty", "too_long") else "bad_json"
+            await self._refuse(code, error.messages[0], client_id)
+            return
+        except IntegrityError:
+            # The room was deleted while this connection was open.
+            await self.close(code=CLOSE_ROOM_GONE)
+            return
+        # post_message returned after its transaction committed, so the id is
+        # final and the broadcast is on its way.
+        await self.send(
+            text_data=encode_frame(
+                {
+                    "type": "ack",
+                    "client_id": client_id,
+                    "id": message.pk,
+                    "created": message.created.isoformat().replace("+00:00", "Z"),
+                }
+            )
+        )
+
+    # Room events --------------------------------------------------------------
+
+    async def chat_message(self, event):
+        if self.replayed:
+            if event["id"] in self.replayed:
+                # Already sent by the replay; it was queued while the replay ran.
+                self.replayed.discard(event["id"])
+                return
+            if time.monotonic() > self.replayed_until:
+                self.replayed.clear()
+        await self.send(text_data=event["text"])
+
+    async def chat_delete(self, event):
+        await self.send(text_data=event["text"])
+
+    async def chat_clear(self, event):
+        await self.send(text_data=event["text"])
+
+    async def layer_overflow(self, event):
+        # This member fell behind: close so that its client resumes with ?after.
+        await self.close(code=CLOSE_OVERFLOW)
+
+
+class EchoConsumer(AsyncWebsocketConsumer):
+    """Send every frame back exactly as it came, text as text, bytes as bytes."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is not None:
+            await self.send(text_data=text_data)
+        else:
+            await self.send(bytes_data=bytes_data)

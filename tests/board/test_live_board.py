@@ -1,0 +1,86 @@
+"""The /ws/board/ stream: posts and moderation reach open board pages."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from django.test import Client
+
+from board import services
+from board.models import Post
+from netsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def listen():
+    client = WebsocketCommunicator(
+        application, "/ws/board/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, _ = await client.connect()
+    assert connected
+    return client
+
+
+async def frame(client):
+    return json.loads(await client.receive_from(timeout=2))
+
+
+def post_through_the_form(body):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/board/")
+    token = page.cookies["csrftoken"].value
+    return browser.post(
+        "/board/",
+        {"body": body, "display_name": "Ada", "csrfmiddlewaretoken": token},
+    )
+
+
+async def test_a_post_made_through_the_board_form_reaches_a_listener():
+    listener = await listen()
+    try:
+        response = await sync_to_async(post_through_the_form)("Hello <b>board</b>")
+        assert response.status_code == 303
+        post = await frame(listener)
+        stored = await sync_to_async(Post.objects.get)()
+        assert post["type"] == "post"
+        assert post["id"] == stored.pk
+        assert post["author"] == "Ada"
+        assert post["body"] == "Hello <b>board</b>"
+        assert post["created"].endswith("Z")
+        assert f'id="post-{stored.pk}"' in post["html"]
+        assert "&lt;b&gt;board&lt;/b&gt;" in post["html"]
+    finally:
+        await listener.disconnect()
+
+
+async def test_hidden_posts_and_a_cleared_board_reach_a_listener(
+    django_user_model,
+):
+    moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
+    first = await sync_to_async(services.create_post)(body="one")
+    second = await sync_to_async(services.create_post)(body="two")
+    listener = await listen()
+    try:
+        await sync_to_async(services.hide_posts)(posts=[first, second], by=moderator)
+        deletes = [await frame(listener), await frame(listener)]
+        assert sorted(deletes, key=lambda f: f["id"]) == [
+            {"type": "delete", "id": first.pk},
+            {"type": "delete", "id": second.pk},
+        ]
+        await sync_to_async(services.clear_board)(by=moderator)
+        assert await frame(listener) == {"type": "clear"}
+    finally:
+        await listener.disconnect()
+
+
+async def test_the_board_stream_ignores_what_clients_send():
+    listener = await listen()
+    try:
+        await listener.send_to(text_data='{"type": "post", "body": "sneaky"}')
+        assert await listener.receive_nothing()
+    finally:
+        await listener.disconnect()
+    assert await sync_to_async(Post.objects.count)() == 0

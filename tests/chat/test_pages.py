@@ -1,0 +1,167 @@
+"""The chat pages through the test client, CSRF enforced."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from django.test import Client
+
+from chat.models import Message, Room
+from chat.services import post_message
+
+
+@pytest.fixture
+def browser():
+    return Client(enforce_csrf_checks=True)
+
+
+def csrf(browser, url):
+    browser.get(url)
+    return browser.cookies["csrftoken"].value
+
+
+def test_the_room_list_shows_rooms_with_recent_activity_first(browser, db):
+    quiet = Room.objects.create(
+        title="Quiet", slug="quiet", created=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    busy = Room.objects.create(
+        title="Busy", slug="busy", created=datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    post_message(room=busy, text="hi")
+    page = browser.get("/chat/").content.decode()
+    assert page.index("Busy") < page.index("Quiet")
+    assert "1 message" in page
+    assert quiet.get_absolute_url() in page
+
+
+def test_creating_a_room_with_a_unicode_title_redirects_to_it(browser, db):
+    token = csrf(browser, "/chat/")
+    response = browser.post(
+        "/chat/", {"title": "Café ☕ 東京", "csrfmiddlewaretoken": token}
+    )
+    room = Room.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == room.get_absolute_url()
+    assert room.title == "Café ☕ 東京"
+    assert browser.get(response["Location"]).status_code == 200
+
+
+def test_an_empty_title_is_refused_with_400(browser, db):
+    token = csrf(browser, "/chat/")
+    response = browser.post("/chat/", {"title": "   ", "csrfmiddlewaretoken": token})
+    assert response.status_code == 400
+    assert "Give the room a title." in response.content.decode()
+    assert not Room.objects.exists()
+
+
+def test_a_post_without_csrf_token_is_refused(browser, room):
+    response = browser.post(room.get_absolute_url(), {"text": "hi"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_the_room_page_shows_the_last_50_messages_oldest_first(browser, room):
+    for n in range(55):
+        post_message(room=room, text=f"message number {n}")
+    page = browser.get(room.get_absolute_url()).content.decode()
+    assert "message number 4<" not in page
+    assert page.index("message number 5<") < page.index("message number 54<")
+    assert 'src="/static/chat/room.js"' in page
+    assert "<script>" not in page
+    last = Message.objects.order_by("-id").first()
+    assert f'data-last-id="{last.pk}"' in page
+
+
+def test_the_form_posts_a_message_and_redirects(browser, room):
+    token = csrf(browser, room.get_absolute_url())
+    response = browser.post(
+        room.get_absolute_url(),
+        {
+            "text": "no JavaScript here",
+            "display_name": "Ada",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 303
+    assert response["Location"] == room.get_absolute_url()
+    message = Message.objects.get()
+    assert (message.text, message.display_name) == ("no JavaScript here", "Ada")
+    page = browser.get(response["Location"]).content.decode()
+    assert "no JavaScript here" in page
+    assert 'value="Ada"' in page  # the guest's name is remembered
+
+
+def test_a_too_long_message_is_refused_and_its_text_kept(browser, room):
+    token = csrf(browser, room.get_absolute_url())
+    text = "é" * 2001
+    response = browser.post(
+        room.get_absolute_url(), {"text": text, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert text in page
+    assert "2,000 characters" in page
+    assert not Message.objects.exists()
+
+
+def test_a_blank_message_is_refused_with_400(browser, room):
+    token = csrf(browser, room.get_absolute_url())
+    response = browser.post(
+        room.get_absolute_url(), {"text": "   ", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 400
+    assert "Write something before sending." in response.content.decode()
+
+
+def test_guests_are_sent_to_log_in_when_anonymous_posting_is_off(
+    browser, room, settings
+):
+    token = csrf(browser, room.get_absolute_url())
+    settings.NETSITE_ANONYMOUS_POSTING = False
+    assert "Log in</a> to chat" in browser.get(room.get_absolute_url()).content.decode()
+    response = browser.post(
+        room.get_absolute_url(), {"text": "hi", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Message.objects.exists()
+
+
+def test_an_unknown_room_is_404(browser, db):
+    assert browser.get("/chat/nowhere/").status_code == 404
+
+
+def test_the_echo_page_loads_its_script(browser):
+    page = browser.get("/lab/echo/").content.decode()
+    assert 'src="/static/netsite/echo.js"' in page
+    assert 'data-socket="/ws/echo/"' in page
+
+
+def test_the_board_page_loads_the_live_script(browser, db):
+    page = browser.get("/board/").content.decode()
+    assert 'src="/static/board/live.js"' in page
+
+
+def test_creating_many_rooms_quickly_is_refused_with_429(browser, db):
+    token = csrf(browser, "/chat/")
+    for n in range(5):
+        data = {"title": f"Room {n}", "csrfmiddlewaretoken": token}
+        assert browser.post("/chat/", data).status_code == 303
+    data = {"title": "One too many", "csrfmiddlewaretoken": token}
+    response = browser.post("/chat/", data)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert 'value="One too many"' in response.content.decode()
+    assert Room.objects.count() == 5
+
+
+def test_sending_too_fast_through_the_form_is_refused_with_429(browser, room, settings):
+    settings.NETSITE_CHAT_RATE = (1, 60)
+    token = csrf(browser, room.get_absolute_url())
+    data = {"text": "first", "csrfmiddlewaretoken": token}
+    assert browser.post(room.get_absolute_url(), data).status_code == 303
+    data = {"text": "second", "csrfmiddlewaretoken": token}
+    response = browser.post(room.get_absolute_url(), data)
+    assert response.status_code == 429
+    assert 'value="second"' in response.content.decode()
+    assert Message.objects.count() == 1

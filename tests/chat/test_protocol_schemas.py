@@ -1,0 +1,90 @@
+"""Every frame the server sends matches its JSON Schema in docs/protocol/."""
+
+import json
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from jsonschema import Draft202012Validator
+
+from board import services as board_services
+from chat import consumers, services
+from tests.chat.conftest import connect_to, receive, send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "protocol"
+
+
+def check(name, frame):
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    Draft202012Validator(schema).validate(frame)
+
+
+def test_the_schemas_refuse_what_the_protocol_refuses():
+    schema = json.loads((SCHEMAS / "error.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    assert not validator.is_valid(
+        {"type": "error", "code": "rate_limited", "detail": "x"}
+    )
+    assert not validator.is_valid({"type": "error", "code": "oops", "detail": "x"})
+    client = Draft202012Validator(
+        json.loads((SCHEMAS / "client-message.schema.json").read_text())
+    )
+    assert client.is_valid({"type": "message", "text": "hi", "client_id": "a"})
+    assert not client.is_valid({"type": "message", "text": "hi", "client_id": ""})
+
+
+async def test_chat_frames_match_their_schemas(room, monkeypatch, django_user_model):
+    monkeypatch.setattr(consumers, "REPLAY_LIMIT", 1)
+    for text in ("one", "two"):
+        await sync_to_async(services.post_message)(room=room, text=text)
+    client = connect_to(f"/ws/chat/{room.slug}/?after=0")
+    assert (await client.connect())[0]
+    try:
+        check("message", await receive(client))
+        check("replay_truncated", await receive(client))
+        await send(client, {"type": "message", "text": "hi", "client_id": "c"})
+        check("ack", await receive(client))
+        own = await receive(client)
+        check("message", own)
+        for bad in ("{", '{"type": "x"}', '{"type": "message", "text": ""}'):
+            await client.send_to(text_data=bad)
+            check("error", await receive(client))
+        moderator = await sync_to_async(django_user_model.objects.create_user)("m")
+        await sync_to_async(services.hide_messages)(messages=[own["id"]], by=moderator)
+        check("delete", await receive(client))
+        await sync_to_async(services.clear_room)(room=room, by=moderator)
+        check("clear", await receive(client))
+    finally:
+        await client.disconnect()
+
+
+async def test_rate_limited_errors_match_the_schema(room, settings):
+    settings.NETSITE_CHAT_RATE = (1, 60)
+    client = connect_to(f"/ws/chat/{room.slug}/")
+    assert (await client.connect())[0]
+    try:
+        await send(client, {"type": "message", "text": "a"})
+        await receive(client)
+        await receive(client)
+        await send(client, {"type": "message", "text": "b", "client_id": "b"})
+        check("error", await receive(client))
+    finally:
+        await client.disconnect()
+
+
+async def test_board_frames_match_their_schemas(django_user_model):
+    listener = connect_to("/ws/board/")
+    assert (await listener.connect())[0]
+    try:
+        post = await sync_to_async(board_services.create_post)(body="hi")
+        check("board-post", await receive(listener))
+        moderator = await sync_to_async(django_user_model.objects.create_user)("m")
+        await sync_to_async(board_services.hide_posts)(posts=[post], by=moderator)
+        check("delete", await receive(listener))
+        await sync_to_async(board_services.clear_board)(by=moderator)
+        check("clear", await receive(listener))
+    finally:
+        await listener.disconnect()
