@@ -10,12 +10,15 @@ is written through its form and the API, which both go through the services.
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from board.services import BOARD_GROUP
+from netsite.layers import LayerEventDispatchMixin
 
 CLOSE_OVERFLOW = 4409
 
 
-class BoardConsumer(AsyncWebsocketConsumer):
+class BoardConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
     groups = [BOARD_GROUP]
+    # Forwarded without Channels' per-event thread hop (see the mixin).
+    layer_events = frozenset({"board.post", "board.delete", "board.clear"})
 
     async def receive(self, text_data=None, bytes_data=None):
         pass

@@ -30,6 +30,7 @@ from django.db import IntegrityError
 from chat import services
 from chat.models import Message, Room
 from chat.services import encode_frame, serialize_message
+from netsite.layers import LayerEventDispatchMixin
 
 REPLAY_LIMIT = 500
 
@@ -105,7 +106,11 @@ def _post(**kwargs):
     return services.post_message(**kwargs)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
+    # Room events are forwarded without Channels' per-event thread hop: their
+    # handlers touch no database connection (see the mixin).
+    layer_events = frozenset({"chat.message", "chat.delete", "chat.clear"})
+
     async def connect(self):
         self.room = None
         self.replayed = set()

@@ -34,7 +34,10 @@ def test_create_post_publishes_only_after_commit(
 
     event = board_listener()
     assert event["type"] == "board.post"
-    assert f'"id": {post.pk}' in json.dumps(event).replace('\\"', '"')
+    frame = json.loads(event["text"])
+    assert frame["type"] == "post"
+    assert frame["id"] == post.pk
+    assert "live!" in frame["html"]
 
 
 def test_create_post_validates_like_the_form():

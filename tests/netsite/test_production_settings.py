@@ -12,6 +12,8 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "netsite.example",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://netsite.example",
     "NETSITE_HTTPS": "true",
+    # The scale-out tier; check only reads it (no connection is made).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -72,3 +74,15 @@ def test_the_deploy_check_fails_without_https_settings(tmp_path):
 
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_warns_that_commands_cannot_broadcast_without_redis(
+    tmp_path,
+):
+    _manage_py(tmp_path)
+    env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    deploy = ("check", "--deploy", "--fail-level", "WARNING")
+    result = manage(*deploy, env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "chat.W001" in result.stderr + result.stdout
