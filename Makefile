@@ -47,3 +47,9 @@ superuser: $(VENV)/.requirements .env
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The non-browser suite once more against a throwaway PostgreSQL (the
+# scale-out tier starts it; needs the postgresql Debian package).
+.PHONY: test-postgres
+test-postgres: $(VENV)/.requirements-dev
+	$(BIN)/python -m pytest tests/scaleout/test_suite_on_postgresql.py $(PYTEST_ARGS)

@@ -70,6 +70,17 @@ def fold_tier_skip(report, where):
         report.longrepr = (str(where), None, report.longrepr[2])
 
 
+def attach_logs(item, report):
+    """Add the log of every server a failed test used to its report."""
+    if not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        servers = value if isinstance(value, list | tuple) else [value]
+        for server in servers:
+            if hasattr(server, "describe") and hasattr(server, "log_path"):
+                report.sections.append((f"{server.name} log", server.describe()))
+
+
 def free_port():
     """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
@@ -259,6 +270,11 @@ class PostgresServer:
         self.log_path = self.dir / "postgres.log"
         self.started = False
 
+    name = "postgres"
+
+    def describe(self):
+        return f"--- {self.name} log ({self.log_path}) ---\n{_tail(self.log_path)}"
+
     @property
     def url(self):
         return f"postgres://{self.user}@127.0.0.1:{self.port}/{self.database}"
@@ -298,7 +314,7 @@ class PostgresServer:
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            "-c max_connections=200 -c log_connections=on"
         )
         self._run(
             self.bin_dir / "pg_ctl",
@@ -345,6 +361,11 @@ class RedisServer:
         self.dir = Path(tempfile.mkdtemp(prefix="netsite-redis-"))
         self.log_path = self.dir / "redis.log"
         self.process = None
+
+    name = "redis-server"
+
+    def describe(self):
+        return f"--- {self.name} log ({self.log_path}) ---\n{_tail(self.log_path)}"
 
     @property
     def url(self):

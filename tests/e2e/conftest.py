@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import ROOT, LiveServer, fold_tier_skip, require_tool
+from tests.live import (
+    ROOT,
+    LiveServer,
+    attach_logs,
+    fold_tier_skip,
+    require_tool,
+)
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -49,15 +55,8 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     fold_tier_skip(report, Path(__file__).relative_to(ROOT))
-    if report.failed:
-        for server in _servers(item):
-            report.sections.append((f"{server.name} log", server.describe()))
+    attach_logs(item, report)
     return report
-
-
-def _servers(item):
-    funcargs = getattr(item, "funcargs", {})
-    return [v for v in funcargs.values() if isinstance(v, LiveServer)]
 
 
 def chromium_path():
