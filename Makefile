@@ -53,3 +53,7 @@ clean:
 .PHONY: test-postgres
 test-postgres: $(VENV)/.requirements-dev
 	$(BIN)/python -m pytest tests/scaleout/test_suite_on_postgresql.py $(PYTEST_ARGS)
+
+# docs/board.png, drawn by the browser tier's tooling (needs chromium).
+screenshot: $(VENV)/.requirements-dev
+	$(BIN)/python -m tests.e2e.screenshot
