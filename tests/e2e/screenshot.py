@@ -49,7 +49,7 @@ for minutes, (name, body) in zip(range(len(posts) * 7, 0, -7), posts):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "docs" / "board.png"))
-    parser.add_argument("--width", type=int, default=1000)
+    parser.add_argument("--width", type=int, default=1100)
     parser.add_argument("--height", type=int, default=840)
     args = parser.parse_args(argv)
 

@@ -1,0 +1,95 @@
+import re
+
+import pytest
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from board import services
+from board.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+def make_posts(count):
+    now = timezone.now()
+    Post.objects.bulk_create(
+        Post(body=f"post {n}", display_name="seed", created=now) for n in range(count)
+    )
+
+
+def ids_on(page_html):
+    return [int(i) for i in re.findall(r'id="post-(\d+)"', page_html)]
+
+
+def older_link(page_html):
+    match = re.search(r'href="\?before=(\d+)"', page_html)
+    return match and match.group(1)
+
+
+def test_it_shows_the_fifty_newest_posts_newest_first(client):
+    make_posts(60)
+    ids = ids_on(client.get("/board/").content.decode())
+
+    assert len(ids) == 50
+    assert ids == sorted(ids, reverse=True)
+    assert ids[0] == Post.objects.latest("id").id
+
+
+def test_older_posts_pages_through_everything_without_gaps_or_duplicates(client):
+    make_posts(137)
+    seen, url = [], "/board/"
+    while url:
+        html = client.get(url).content.decode()
+        seen += ids_on(html)
+        before = older_link(html)
+        url = f"/board/?before={before}" if before else None
+
+    assert seen == list(Post.objects.order_by("-id").values_list("id", flat=True))
+
+
+def test_the_board_page_costs_the_same_queries_however_large_the_table(client):
+    make_posts(60)
+    with CaptureQueriesContext(connection) as small:
+        client.get("/board/")
+    make_posts(2000)
+    with CaptureQueriesContext(connection) as large:
+        client.get("/board/")
+    deep_before = Post.objects.order_by("id").values_list("id", flat=True)[100]
+    with CaptureQueriesContext(connection) as deep:
+        client.get(f"/board/?before={deep_before}")
+
+    assert len(small) == len(large) == len(deep)
+    sql = " ".join(q["sql"].upper() for q in large.captured_queries)
+    assert "COUNT(" not in sql
+    assert "OFFSET" not in sql
+
+
+def test_hidden_posts_are_not_shown(client, moderator):
+    make_posts(3)
+    hidden = Post.objects.first()
+    services.hide_posts(posts=[hidden], by=moderator)
+
+    ids = ids_on(client.get("/board/").content.decode())
+    assert hidden.id not in ids
+    assert len(ids) == 2
+
+
+@pytest.mark.parametrize("value", ["abc", "-3", "1.5", "9" * 30])
+def test_a_malformed_before_parameter_is_a_clear_400(client, value):
+    response = client.get("/board/", {"before": value})
+
+    assert response.status_code == 400
+    assert "must be a post number" in response.content.decode()
+
+
+def test_an_empty_board_says_so(client):
+    assert "No posts yet" in client.get("/board/").content.decode()
+
+
+def test_a_put_to_the_board_is_405(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    assert client.put("/board/", headers={"X-CSRFToken": token}).status_code == 405

@@ -1,0 +1,153 @@
+import re
+
+import pytest
+
+from django.test import override_settings
+
+from board.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_stores_a_post_and_redirects_with_see_other(client, post_form):
+    response = post_form("Hello, board!", display_name="Ada")
+
+    assert response.status_code == 303
+    assert response["Location"] == "/board/"
+    page = client.get("/board/").content.decode()
+    assert "Hello, board!" in page
+    assert "Posted." in page  # the flash message
+    post = Post.objects.get()
+    assert post.display_name == "Ada"
+    assert post.created.tzinfo is not None
+
+
+def test_the_post_shows_its_timestamp_in_utc_with_a_machine_readable_time(
+    client, post_form
+):
+    post_form("Timestamped")
+    post = Post.objects.get()
+    page = client.get("/board/").content.decode()
+
+    iso = post.created.isoformat()
+    assert f'<time datetime="{iso}">' in page
+    assert re.search(r"Posted: \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+
+
+def test_a_guest_without_a_name_is_called_guest(post_form):
+    post_form("anonymous words")
+    assert Post.objects.get().display_name == "guest"
+
+
+def test_a_logged_in_user_posts_under_their_username(client, user, post_form):
+    client.force_login(user)
+    post_form("from ada", display_name="someone else")
+    post = Post.objects.get()
+    assert post.author == user
+    assert post.display_name == "ada"
+
+
+def test_it_trims_the_body(post_form):
+    post_form("   spaced out \n\n")
+    assert Post.objects.get().body == "spaced out"
+
+
+@pytest.mark.parametrize("body", ["", "   \n\t  "])
+def test_it_rejects_an_empty_body_with_a_form_error(post_form, body):
+    response = post_form(body)
+
+    assert response.status_code == 400
+    assert "Write something before posting." in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_it_rejects_a_too_long_body_and_keeps_the_text(post_form):
+    body = "x" * 4001
+    response = post_form(body)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most 4000 characters" in page
+    assert body in page  # the user's text is back in the textarea
+    assert Post.objects.count() == 0
+
+
+def test_a_body_of_exactly_the_limit_is_accepted(post_form):
+    assert post_form("y" * 4000).status_code == 303
+
+
+def test_it_refuses_a_post_without_a_csrf_token(client):
+    response = client.post("/board/", {"body": "forged"})
+
+    assert response.status_code == 403
+    assert "Form expired" in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_a_script_body_is_rendered_as_inert_text(client, post_form):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    post_form(payload)
+    page = client.get("/board/").content.decode()
+
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_line_breaks_are_kept_and_links_are_made(client, post_form):
+    post_form("first line\nsee https://example.org/page")
+    page = client.get("/board/").content.decode()
+
+    assert "first line<br>see" in page
+    assert '<a href="https://example.org/page" rel="nofollow">' in page
+
+
+@override_settings(NETSITE_BOARD_FLOOD=(2, 30))
+def test_it_answers_429_when_a_guest_posts_too_fast_and_keeps_the_text(post_form):
+    assert post_form("one").status_code == 303
+    assert post_form("two").status_code == 303
+    response = post_form("three, too fast")
+
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 30
+    page = response.content.decode()
+    assert "You are posting too fast" in page
+    assert "three, too fast" in page
+    assert Post.objects.count() == 2
+
+
+@override_settings(NETSITE_BOARD_FLOOD=(1, 30))
+def test_the_flood_limit_counts_each_user_separately(client, user, other_user):
+    from tests.conftest import csrf_token
+
+    for who in (user, other_user):
+        client.force_login(who)
+        token = csrf_token(client)
+        response = client.post(
+            "/board/", {"body": f"hi from {who}", "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 303
+    assert Post.objects.count() == 2
+
+
+@override_settings(NETSITE_ANONYMOUS_POSTING=False)
+def test_guests_are_sent_to_log_in_when_anonymous_posting_is_off(client):
+    page = client.get("/board/").content.decode()
+    assert "Log in</a> to post" in page
+    assert 'name="body"' not in page
+
+    response = client.post("/board/", {"body": "let me in"})
+    assert response.status_code in (302, 403)
+    assert Post.objects.count() == 0
+
+
+@override_settings(NETSITE_ANONYMOUS_POSTING=False)
+def test_guests_with_a_token_are_redirected_to_the_login_page(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/accounts/login/")  # the board shows no form now
+    response = client.post("/board/", {"body": "hi", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/board/")
+    assert Post.objects.count() == 0

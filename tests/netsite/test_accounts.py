@@ -1,0 +1,68 @@
+import pytest
+
+from tests.conftest import csrf_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visitor_signs_up_and_is_logged_in(client, django_user_model):
+    token = csrf_token(client, "/accounts/signup/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert response.status_code == 302
+    assert django_user_model.objects.filter(username="grace").exists()
+    assert "grace" in client.get("/").content.decode()
+
+
+def test_sign_up_with_mismatched_passwords_shows_the_error(client, django_user_model):
+    token = csrf_token(client, "/accounts/signup/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "password1": "a long passphrase 42",
+            "password2": "another passphrase",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "password fields didn’t match" in response.content.decode()
+    assert not django_user_model.objects.filter(username="grace").exists()
+
+
+def test_log_in_and_log_out(client, user):
+    token = csrf_token(client, "/accounts/login/")
+    response = client.post(
+        "/accounts/login/",
+        {
+            "username": "ada",
+            "password": "correct horse 1",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
+    assert "Log out" in client.get("/").content.decode()
+
+    token = client.cookies["csrftoken"].value
+    response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_a_wrong_password_does_not_log_in(client, user):
+    token = csrf_token(client, "/accounts/login/")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": "wrong", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()

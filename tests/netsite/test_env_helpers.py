@@ -1,0 +1,92 @@
+import pytest
+
+from django.core.exceptions import ImproperlyConfigured
+
+from netsite.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_origins,
+    env_rate,
+    env_str,
+    load_dotenv,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("1", True), ("ON", True), ("false", False), ("0", False)],
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("NETSITE_X", raw)
+    assert env_bool("NETSITE_X", default=not expected) is expected
+
+
+@pytest.mark.parametrize("raw", ["yes", "Flase", "2", "tru"])
+def test_env_bool_rejects_anything_else_naming_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("DJANGO_DEBUG", raw)
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG"):
+        env_bool("DJANGO_DEBUG", default=False)
+
+
+def test_unset_and_blank_variables_take_the_default(monkeypatch):
+    monkeypatch.delenv("NETSITE_X", raising=False)
+    assert env_bool("NETSITE_X", default=True) is True
+    monkeypatch.setenv("NETSITE_X", "  ")
+    assert env_str("NETSITE_X", "d") == "d"
+    assert env_int("NETSITE_X", default=3) == 3
+
+
+def test_env_int_rejects_words_and_values_below_the_minimum(monkeypatch):
+    monkeypatch.setenv("NETSITE_N", "ten")
+    with pytest.raises(ImproperlyConfigured, match="NETSITE_N"):
+        env_int("NETSITE_N", default=1)
+    monkeypatch.setenv("NETSITE_N", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("NETSITE_N", default=1, minimum=0)
+
+
+def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "a.example, b.example,,")
+    assert env_list("DJANGO_ALLOWED_HOSTS") == ["a.example", "b.example"]
+
+
+@pytest.mark.parametrize("raw", ["5", "5/", "/30", "five/30", "0/30", "5/-1"])
+def test_env_rate_rejects_malformed_rates(monkeypatch, raw):
+    monkeypatch.setenv("NETSITE_BOARD_FLOOD", raw)
+    with pytest.raises(ImproperlyConfigured, match="NETSITE_BOARD_FLOOD"):
+        env_rate("NETSITE_BOARD_FLOOD", default="5/30")
+
+
+def test_env_rate_reads_count_and_seconds(monkeypatch):
+    monkeypatch.setenv("NETSITE_CHAT_RATE", "10/5")
+    assert env_rate("NETSITE_CHAT_RATE", default="1/1") == (10, 5)
+
+
+def test_env_origins_rejects_bare_hosts(monkeypatch):
+    monkeypatch.setenv("DJANGO_CSRF_TRUSTED_ORIGINS", "netsite.example")
+    with pytest.raises(ImproperlyConfigured, match="scheme://host"):
+        env_origins("DJANGO_CSRF_TRUSTED_ORIGINS")
+    monkeypatch.setenv("DJANGO_CSRF_TRUSTED_ORIGINS", "https://netsite.example")
+    assert env_origins("DJANGO_CSRF_TRUSTED_ORIGINS") == ["https://netsite.example"]
+
+
+def test_load_dotenv_never_overrides_the_environment(monkeypatch, tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# comment\nNETSITE_A=from-file\nNETSITE_B='quoted'\n")
+    monkeypatch.setenv("NETSITE_A", "from-env")
+    monkeypatch.delenv("NETSITE_B", raising=False)
+    load_dotenv(dotenv)
+
+    import os
+
+    assert os.environ["NETSITE_A"] == "from-env"
+    assert os.environ["NETSITE_B"] == "quoted"
+    monkeypatch.delenv("NETSITE_B")
+
+
+def test_load_dotenv_rejects_a_line_without_equals(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("JUSTAWORD\n")
+    with pytest.raises(ImproperlyConfigured, match=":1:"):
+        load_dotenv(dotenv)
