@@ -64,18 +64,26 @@ def chromium_path():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    executable = require_tool(
+def chromium():
+    """The Chromium binary; skips (or, under CI=true, fails) when it is missing."""
+    return require_tool(
         chromium_path(),
         what="Chromium",
         install="apt-get install chromium",
         hint=" (or set NETSITE_CHROMIUM)",
     )
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    # Module scope, not session: Playwright's sync API keeps an event loop
+    # running in this thread while it is open, and Django's sync test client
+    # refuses to run beside one, so the browser closes before other tests run.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS
+            executable_path=chromium, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
@@ -100,7 +108,7 @@ def start_server(**env):
 
 
 @pytest.fixture(scope="session")
-def server(browser):
+def server(chromium):
     """The server that most scenarios share; tests write unique text into it."""
     server = start_server()
     yield server
@@ -109,7 +117,7 @@ def server(browser):
 
 
 @pytest.fixture
-def own_server(browser):
+def own_server(chromium):
     """A server of this test's own, for scenarios that restart it."""
     server = start_server()
     yield server
