@@ -109,7 +109,7 @@ def _wait_for(check, *, timeout, what, process=None, log=None):
             return
         time.sleep(0.1)
     raise RuntimeError(
-        f"{what} did not start in {timeout:.0f} s.\n--- {log} ---\n{_tail(log)}"
+        f"{what}: not ready after {timeout:.0f} s.\n--- {log} ---\n{_tail(log)}"
     )
 
 
@@ -157,12 +157,12 @@ class LiveServer:
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def manage(self, *args, check=True):
+    def manage(self, *args, check=True, env=None):
         """Run a management command against this server's database and settings."""
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=120,
@@ -176,7 +176,10 @@ class LiveServer:
 
     def shell(self, code):
         """Run Python ``code`` in ``manage.py shell``; return what it printed."""
-        return self.manage("shell", "-c", code).stdout
+        # Only what ``code`` prints: no auto-import banner, no info logs.
+        return self.manage(
+            "shell", "--no-imports", "-c", code, env={"DJANGO_LOG_LEVEL": "WARNING"}
+        ).stdout
 
     def migrate(self):
         self.manage("migrate", "--noinput", "--verbosity", "0")
@@ -238,6 +241,27 @@ class LiveServer:
 
     def describe(self):
         return f"--- {self.name} log ({self.log_path}) ---\n{_tail(self.log_path)}"
+
+    def log_count(self, text):
+        """How many times ``text`` is in the log, e.g. ``websocket connected``."""
+        try:
+            return self.log_path.read_text(errors="replace").count(text)
+        except OSError:
+            return 0
+
+    def wait_for_log(self, text, count, *, timeout=10.0):
+        """
+        Wait until ``text`` is in the log ``count`` times: the access log's
+        ``websocket connected /ws/...`` line says a page's socket is open, which
+        the browser does not expose.
+        """
+        _wait_for(
+            lambda: self.log_count(text) >= count,
+            timeout=timeout,
+            what=f"{text!r} {count} times in the log of {self.name}",
+            process=self.process,
+            log=self.log_path,
+        )
 
 
 def _run_as(user, command):
