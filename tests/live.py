@@ -458,7 +458,9 @@ class HttpSession:
     def __init__(self, *, headers=None):
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies)
+            # Local servers only: never through an http_proxy from the env.
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(self.cookies),
         )
         self.headers = dict(headers or {})
 
