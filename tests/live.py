@@ -208,13 +208,17 @@ class LiveServer:
             start_new_session=True,
         )
         log.close()
-        _wait_for(
-            self.healthy,
-            timeout=START_TIMEOUT,
-            what=f"{self.name} on port {self.port}",
-            process=self.process,
-            log=self.log_path,
-        )
+        try:
+            _wait_for(
+                self.healthy,
+                timeout=START_TIMEOUT,
+                what=f"{self.name} on port {self.port}",
+                process=self.process,
+                log=self.log_path,
+            )
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
         return self
 
     def health(self):
@@ -424,13 +428,17 @@ class RedisServer:
             start_new_session=True,
         )
         log.close()
-        _wait_for(
-            self.ping,
-            timeout=START_TIMEOUT,
-            what=f"redis-server on port {self.port}",
-            process=self.process,
-            log=self.log_path,
-        )
+        try:
+            _wait_for(
+                self.ping,
+                timeout=START_TIMEOUT,
+                what=f"redis-server on port {self.port}",
+                process=self.process,
+                log=self.log_path,
+            )
+        except BaseException:
+            _stop(self.process)
+            raise
         return self
 
     def stop(self):
