@@ -33,7 +33,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_BIN = Path(os.environ.get("NETSITE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _postgres_bin():
+    """Return NETSITE_PG_BIN, else the newest installed Debian PostgreSQL's bin/."""
+    if os.environ.get("NETSITE_PG_BIN"):
+        return Path(os.environ["NETSITE_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda path: (
+            int(path.parent.parent.name) if path.parent.parent.name.isdigit() else 0
+        ),
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+POSTGRES_BIN = _postgres_bin()
 START_TIMEOUT = 30.0
 TIER_SKIP = "to run this tier"
 LOG_TAIL = 4000
