@@ -51,3 +51,13 @@ clean:
 # Channel-layer fan-out benchmark (docs/performance.md): netsite vs websockets.
 bench: $(VENV)/.requirements-dev
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+# The non-browser suite once more against a throwaway PostgreSQL (the
+# scale-out tier starts it; needs the postgresql Debian package).
+.PHONY: test-postgres
+test-postgres: $(VENV)/.requirements-dev
+	$(BIN)/python -m pytest tests/scaleout/test_suite_on_postgresql.py $(PYTEST_ARGS)
+
+# docs/board.png, drawn by the browser tier's tooling (needs chromium).
+screenshot: $(VENV)/.requirements-dev
+	$(BIN)/python -m tests.e2e.screenshot

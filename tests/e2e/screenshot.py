@@ -1,0 +1,90 @@
+"""
+Draw the README's picture of the board: ``python -m tests.e2e.screenshot``.
+
+The same tooling as the browser tier (a real ``manage.py serve`` on a fresh
+SQLite file, Debian's Chromium through Playwright) renders the board with a
+few posts and saves ``docs/board.png``. Posts are dated a fixed time apart
+from now, so the picture changes only in its dates from one run to the next.
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+from tests.live import ROOT, LiveServer
+
+POSTS = [
+    (
+        "ada",
+        "Has anyone tried the new lab page? /lab/request/ shows every header "
+        "my browser sends, cookies masked.",
+    ),
+    (
+        "grace",
+        "Chat rooms work through the office proxy now. Thanks to whoever "
+        "fixed the WebSocket upgrade!",
+    ),
+    (
+        "linus",
+        "Reminder: the board keeps <b>markup</b> as plain text, so paste code freely.",
+    ),
+    ("guest", "First time here. Posting without an account, as a guest."),
+]
+
+SEED = """
+from datetime import timedelta
+from django.utils import timezone
+from board.models import Post
+from board.services import create_post
+posts = {posts!r}
+now = timezone.now()
+for minutes, (name, body) in zip(range(len(posts) * 7, 0, -7), posts):
+    post = create_post(body=body, display_name=name)
+    Post.objects.filter(pk=post.pk).update(created=now - timedelta(minutes=minutes))
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--output", default=str(ROOT / "docs" / "board.png"))
+    parser.add_argument("--width", type=int, default=1100)
+    parser.add_argument("--height", type=int, default=840)
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    workdir = tempfile.mkdtemp(prefix="netsite-screenshot-")
+    server = LiveServer(
+        env={"DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3"}, workdir=workdir
+    )
+    try:
+        server.migrate()
+        server.shell(SEED.format(posts=POSTS))
+        server.start()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(
+                viewport={"width": args.width, "height": args.height},
+                color_scheme="light",
+                locale="en-GB",
+                timezone_id="UTC",
+            )
+            page.goto(server.url + "/board/")
+            page.wait_for_selector("time[data-local]")
+            page.screenshot(path=args.output)
+            browser.close()
+    except Exception:
+        print(server.describe(), file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"Wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
