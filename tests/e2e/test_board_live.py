@@ -7,13 +7,10 @@ the module's skip mark once they are merged.
 
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_board import XSS, post_through_form, unique
 from tests.e2e.test_moderation import admin_login, make_moderator
-
-pytestmark = pytest.mark.skip(reason="needs chat branch (/ws/board/, live.js)")
 
 
 def open_board(page, server):

@@ -8,13 +8,10 @@ remove the module's skip mark once they are merged.
 
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_board import XSS, unique
 from tests.e2e.test_moderation import admin_login, make_moderator
-
-pytestmark = pytest.mark.skip(reason="needs chat branch (consumers, room.js)")
 
 DELIVERED = "#chat-log .chat-message[data-id]"
 # A reconnect waits a random back-off of up to a few seconds.

@@ -4,11 +4,7 @@ Needs ``/ws/echo/`` and the ``/lab/echo/`` page (the chat branch): remove the
 module's skip mark once they are merged.
 """
 
-import pytest
 from playwright.sync_api import expect
-
-pytestmark = pytest.mark.skip(reason="needs chat branch (/ws/echo/, echo.js)")
-
 
 TEXT = "Grüße, <echo>!"
 

@@ -8,13 +8,9 @@ merged.
 import itertools
 import time
 
-import pytest
-
 from django.conf import settings
 
 from tests.scaleout.test_shared_state import visitor
-
-pytestmark = pytest.mark.skip(reason="needs api branch (/api/, throttles)")
 
 
 def test_the_anonymous_api_throttle_counts_both_processes_together(cluster):

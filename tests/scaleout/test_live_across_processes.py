@@ -17,8 +17,6 @@ from websockets.sync.client import connect
 from tests.live import HttpSession
 from tests.scaleout.test_shared_state import unique, visitor
 
-pytestmark = pytest.mark.skip(reason="needs chat branch (consumers, say)")
-
 FRAME_TIMEOUT = 10.0
 _addresses = (f"203.0.113.{n}" for n in itertools.count(1))
 
