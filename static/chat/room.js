@@ -102,6 +102,9 @@
         placeById(item, frame.id);
       }
       if (own) {
+        // The broadcast is sent on commit, so it proves delivery as much as
+        // the ack does, whichever of the two arrives first.
+        item.classList.add("delivered");
         delete pending[frame.client_id];
       }
     });
@@ -151,9 +154,10 @@
       case "message": showMessage(frame); break;
       case "ack": {
         var entry = pending[frame.client_id];
-        if (entry) {
-          entry.element.classList.remove("pending");
-          entry.element.classList.add("delivered");
+        var shown = entry ? entry.element : document.getElementById("message-" + frame.id);
+        if (shown) {
+          shown.classList.remove("pending");
+          shown.classList.add("delivered");
         }
         break;
       }

@@ -65,6 +65,10 @@ def test_two_pages_in_a_room_see_each_others_messages_delivered(pages, server):
         expect(page.locator("#chat-log .pending")).to_have_count(0)
         assert texts(page) == [first, second]
         assert page.problems == []
+    # The sender's copy is marked delivered, whether the ack or the broadcast
+    # arrived first.
+    expect(ada.locator("#chat-log .delivered", has_text=first)).to_have_count(1)
+    expect(bob.locator("#chat-log .delivered", has_text=second)).to_have_count(1)
 
 
 def test_a_page_in_another_room_sees_nothing(pages, server):
