@@ -402,6 +402,8 @@ class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
         await self.close(code=4409)
 
 
+# Channels closes stale DB connections on connect: that counts as DB access.
+@pytest.mark.django_db(transaction=True)
 async def test_a_consumer_forwards_group_events_through_the_mixin():
     layer = FanoutInMemoryChannelLayer()
     app = RoomConsumer.as_asgi()
@@ -419,6 +421,8 @@ async def test_a_consumer_forwards_group_events_through_the_mixin():
             await second.disconnect()
 
 
+# Channels closes stale DB connections on connect: that counts as DB access.
+@pytest.mark.django_db(transaction=True)
 async def test_a_consumer_that_falls_behind_is_closed_with_4409():
     layer = FanoutInMemoryChannelLayer(capacity=2)
     app = RoomConsumer.as_asgi()
