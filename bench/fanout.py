@@ -100,7 +100,7 @@ class Servers:
                 "print(create_room(title='bench').slug)"
             )
             done = subprocess.run(
-                [*manage, "shell", "-c", code],
+                [*manage, "shell", "-v", "0", "-c", code],
                 env=self.env,
                 check=True,
                 capture_output=True,

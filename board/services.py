@@ -12,7 +12,6 @@ already encoded as JSON text, so it is encoded once for all listeners:
 - ``{"type": "board.clear", "text": "..."}`` when a moderator clears the board.
 """
 
-import json
 import logging
 
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from board.models import Post
-from netsite.events import publish_on_commit
+from netsite.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +58,15 @@ def serialize_post(post):
         "id": post.pk,
         "author": post.display_name,
         "body": post.body,
-        "created": post.created.isoformat().replace("+00:00", "Z"),
+        "created": utc_iso(post.created),
         "html": render_to_string("board/_post.html", {"post": post}),
     }
-
-
-def _encode(frame):
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
 def _post_event(post):
     return {
         "type": "board.post",
-        "text": _encode({"type": "post", **serialize_post(post)}),
+        "text": encode_frame({"type": "post", **serialize_post(post)}),
     }
 
 
@@ -81,7 +76,7 @@ def _publish_deleted(ids):
             BOARD_GROUP,
             {
                 "type": "board.delete",
-                "text": _encode({"type": "delete", "id": post_id}),
+                "text": encode_frame({"type": "delete", "id": post_id}),
             },
         )
 
@@ -131,17 +126,10 @@ def edit_post(*, post, body, by):
     return post
 
 
-def _ids(posts):
-    """Accept a queryset, a list of posts or a list of ids; return the ids."""
-    if isinstance(posts, Post):
-        return [posts.pk]
-    return [getattr(p, "pk", p) for p in posts]
-
-
 def hide_posts(*, posts, by):
     """Hide the visible ones of ``posts``; return how many were hidden."""
     with transaction.atomic():
-        targets = Post.objects.filter(id__in=_ids(posts), hidden=False)
+        targets = Post.objects.matching(posts).filter(hidden=False)
         ids = list(targets.values_list("id", flat=True))
         Post.objects.filter(id__in=ids).update(
             hidden=True, hidden_at=timezone.now(), hidden_by=by
@@ -155,9 +143,9 @@ def unhide_posts(*, posts, by):
     """Show hidden ``posts`` again; return how many were restored."""
     with transaction.atomic():
         ids = list(
-            Post.objects.filter(id__in=_ids(posts), hidden=True).values_list(
-                "id", flat=True
-            )
+            Post.objects.matching(posts)
+            .filter(hidden=True)
+            .values_list("id", flat=True)
         )
         Post.objects.filter(id__in=ids).update(
             hidden=False, hidden_at=None, hidden_by=None
@@ -171,7 +159,7 @@ def unhide_posts(*, posts, by):
 def delete_posts(*, posts, by):
     """Delete ``posts`` for good; return how many were deleted."""
     with transaction.atomic():
-        ids = list(Post.objects.filter(id__in=_ids(posts)).values_list("id", flat=True))
+        ids = list(Post.objects.matching(posts).values_list("id", flat=True))
         Post.objects.filter(id__in=ids).delete()
         _publish_deleted(ids)
     logger.info("posts deleted", extra={"post_ids": ids, "by": str(by)})
@@ -185,7 +173,8 @@ def clear_board(*, by):
             hidden=True, hidden_at=timezone.now(), hidden_by=by
         )
         publish_on_commit(
-            BOARD_GROUP, {"type": "board.clear", "text": _encode({"type": "clear"})}
+            BOARD_GROUP,
+            {"type": "board.clear", "text": encode_frame({"type": "clear"})},
         )
     logger.info("board cleared", extra={"hidden": count, "by": str(by)})
     return count

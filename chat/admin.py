@@ -11,10 +11,7 @@ from django.db.models import Count
 
 from chat import services
 from chat.models import Message, Room
-
-
-def _can_hide(request):
-    return request.user.has_perm("chat.hide_message")
+from netsite.admin import ModerationAdmin
 
 
 @admin.register(Room)
@@ -42,7 +39,7 @@ class RoomAdmin(admin.ModelAdmin):
         return ["title"] if obj is None else ["title", *self.readonly_fields]
 
     def has_hide_permission(self, request):
-        return _can_hide(request)
+        return request.user.has_perm("chat.hide_message")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -73,70 +70,24 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ModerationAdmin):
+    hide_permission = "chat.hide_message"
+    text_field = "text"
     list_display = ["id", "room", "display_name", "excerpt", "created", "hidden"]
-    list_display_links = ["id", "excerpt"]
     list_filter = ["hidden", "room", "created"]
-    search_fields = ["text", "display_name", "author__username"]
-    date_hierarchy = "created"
-    readonly_fields = [
-        "room",
-        "text",
-        "author",
-        "display_name",
-        "created",
-        "client_id",
-        "hidden",
-        "hidden_at",
-        "hidden_by",
-    ]
-    actions = ["hide_selected", "unhide_selected", "delete_selected_messages"]
-    list_per_page = 50
-    show_full_result_count = False  # no COUNT(*) over a large table
+    search_fields = ["text", *ModerationAdmin.search_fields]
+    moderation_fields = ["room", *ModerationAdmin.moderation_fields]
 
-    @admin.display(description="Message")
-    def excerpt(self, message):
-        text = message.text
-        return text if len(text) <= 80 else text[:79] + "…"
+    def hide(self, items, by):
+        return services.hide_messages(messages=items, by=by)
+
+    def unhide(self, items, by):
+        return services.unhide_messages(messages=items, by=by)
+
+    def delete(self, items, by):
+        return services.delete_messages(messages=items, by=by)
 
     def get_queryset(self, request):
         return (
             super().get_queryset(request).select_related("room", "author", "hidden_by")
         )
-
-    # Messages are written in rooms and never edited here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_hide_permission(self, request):
-        return _can_hide(request)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        # Replaced by delete_selected_messages, which goes through the service.
-        actions.pop("delete_selected", None)
-        return actions
-
-    @admin.action(permissions=["hide"], description="Hide selected messages")
-    def hide_selected(self, request, queryset):
-        count = services.hide_messages(messages=queryset, by=request.user)
-        self.message_user(request, f"Hid {count} message(s).", messages.SUCCESS)
-
-    @admin.action(permissions=["hide"], description="Unhide selected messages")
-    def unhide_selected(self, request, queryset):
-        count = services.unhide_messages(messages=queryset, by=request.user)
-        self.message_user(request, f"Unhid {count} message(s).", messages.SUCCESS)
-
-    @admin.action(permissions=["delete"], description="Delete selected messages")
-    def delete_selected_messages(self, request, queryset):
-        count = services.delete_messages(messages=queryset, by=request.user)
-        self.message_user(request, f"Deleted {count} message(s).", messages.SUCCESS)
-
-    def delete_model(self, request, obj):
-        services.delete_messages(messages=[obj], by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        services.delete_messages(messages=queryset, by=request.user)

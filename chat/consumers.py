@@ -29,7 +29,8 @@ from django.db import IntegrityError
 
 from chat import services
 from chat.models import Message, Room
-from chat.services import encode_frame, serialize_message
+from chat.services import serialize_message
+from netsite.events import encode_frame, utc_iso
 from netsite.layers import LayerEventDispatchMixin
 
 REPLAY_LIMIT = 500
@@ -250,7 +251,7 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
                     "type": "ack",
                     "client_id": client_id,
                     "id": message.pk,
-                    "created": message.created.isoformat().replace("+00:00", "Z"),
+                    "created": utc_iso(message.created),
                 }
             )
         )

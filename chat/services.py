@@ -15,7 +15,6 @@ is (docs/protocol.md describes the frames):
 - ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room.
 """
 
-import json
 import logging
 
 from django.core.exceptions import ValidationError
@@ -24,11 +23,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from chat.models import Message, Room
-from netsite.events import publish_on_commit
+from netsite.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
 
-GUEST_NAME = "guest"
+GUEST_NAME = Message.GUEST_NAME
 
 
 def clean_text(text):
@@ -75,14 +74,9 @@ def serialize_message(message):
         "room": message.room.slug,
         "author": message.display_name,
         "text": message.text,
-        "created": message.created.isoformat().replace("+00:00", "Z"),
+        "created": utc_iso(message.created),
         "client_id": message.client_id,
     }
-
-
-def encode_frame(frame):
-    """Return ``frame`` as the compact JSON text sent on the wire."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
 def message_event(message):
@@ -202,12 +196,6 @@ def edit_message(*, message, text, by):
     return message
 
 
-def _ids(messages):
-    if isinstance(messages, Message):
-        return [messages.pk]
-    return [getattr(m, "pk", m) for m in messages]
-
-
 def _announce_deleted(rows):
     for message_id, room_id in rows:
         publish_on_commit(f"chat.room.{room_id}", delete_event(message_id))
@@ -217,9 +205,9 @@ def hide_messages(*, messages, by):
     """Hide the visible ones of ``messages``; return how many were hidden."""
     with transaction.atomic():
         rows = list(
-            Message.objects.filter(id__in=_ids(messages), hidden=False).values_list(
-                "id", "room_id"
-            )
+            Message.objects.matching(messages)
+            .filter(hidden=False)
+            .values_list("id", "room_id")
         )
         Message.objects.filter(id__in=[r[0] for r in rows]).update(
             hidden=True, hidden_at=timezone.now(), hidden_by=by
@@ -233,7 +221,8 @@ def unhide_messages(*, messages, by):
     """Show hidden ``messages`` again; return how many were restored."""
     with transaction.atomic():
         restored = list(
-            Message.objects.filter(id__in=_ids(messages), hidden=True)
+            Message.objects.matching(messages)
+            .filter(hidden=True)
             .select_related("room")
             .order_by("id")
         )
@@ -252,9 +241,7 @@ def unhide_messages(*, messages, by):
 def delete_messages(*, messages, by):
     """Delete ``messages`` for good; return how many were deleted."""
     with transaction.atomic():
-        rows = list(
-            Message.objects.filter(id__in=_ids(messages)).values_list("id", "room_id")
-        )
+        rows = list(Message.objects.matching(messages).values_list("id", "room_id"))
         Message.objects.filter(id__in=[r[0] for r in rows]).delete()
         _announce_deleted(rows)
     logger.info("messages deleted", extra={"count": len(rows), "by": str(by)})

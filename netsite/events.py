@@ -7,7 +7,9 @@ once the transaction commits, so no page ever shows something a rollback
 undid, and a failed broadcast never undoes a saved write.
 """
 
+import json
 import logging
+from datetime import UTC
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -33,3 +35,13 @@ def publish(group, event):
         logger.exception(
             "broadcast failed", extra={"group": group, "event_type": event["type"]}
         )
+
+
+def encode_frame(frame):
+    """Encode a protocol frame once, compactly, for every socket that gets it."""
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def utc_iso(moment):
+    """Return an aware datetime as ISO 8601 UTC with a ``Z``, as frames carry it."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

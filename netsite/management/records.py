@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
+from netsite.events import utc_iso
+
 MODERATION = ("hidden", "hidden_at", "hidden_by")
 
 KINDS = {
@@ -63,9 +65,7 @@ def columns(kind, *, include_hidden):
 
 def format_moment(value):
     """Return an aware datetime as ISO 8601 UTC (``...Z``), keeping microseconds."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else utc_iso(value)
 
 
 def parse_moment(text, *, what):

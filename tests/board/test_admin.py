@@ -50,7 +50,7 @@ def test_a_moderator_hides_and_unhides_posts(client, moderator, posts):
 
 def test_a_moderator_deletes_posts_through_the_service(client, moderator, posts):
     client.force_login(moderator)
-    run_action(client, "delete_selected_posts", posts[:1])
+    run_action(client, "delete_selected_items", posts[:1])
 
     assert not Post.objects.filter(pk=posts[0].pk).exists()
     assert Post.objects.count() == 2

@@ -83,7 +83,7 @@ async def test_a_moderator_clears_a_room(room, moderator):
 def test_a_moderator_deletes_messages_through_the_service(room, moderator):
     message = post_message(room=room, text="spam")
     response = run_action(
-        moderator, "/admin/chat/message/", "delete_selected_messages", [message.pk]
+        moderator, "/admin/chat/message/", "delete_selected_items", [message.pk]
     )
     assert response.status_code == 302
     assert not Message.objects.exists()

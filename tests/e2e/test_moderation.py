@@ -40,7 +40,7 @@ def test_a_post_a_moderator_hides_is_gone_from_the_board(pages, server):
     moderator.locator(f"input[name=_selected_action][value='{post_id}']").check()
     moderator.locator("select[name=action]").select_option("hide_selected")
     moderator.get_by_role("button", name="Go").click()
-    expect(moderator.locator(".messagelist")).to_contain_text("Hid 1 post(s).")
+    expect(moderator.locator(".messagelist")).to_contain_text("Hid 1 post.")
 
     reader.reload()
     expect(reader.locator("article.post", has_text=body)).to_have_count(0)

@@ -1,0 +1,63 @@
+"""
+What board posts and chat messages have in common.
+
+Both are short texts by a user, or by a guest under a display name; both may
+carry a client-chosen id so that a retried write is stored once; and both are
+moderated the same way: hidden rather than deleted, with who and when kept.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class ModeratedQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(hidden=False)
+
+    def newest(self):
+        return self.order_by("-id")
+
+    def matching(self, items):
+        """Filter to ``items``: a queryset, a list of objects or of ids, or one."""
+        if isinstance(items, models.Model):
+            items = [items]
+        return self.filter(id__in=[getattr(item, "pk", item) for item in items])
+
+
+class ModeratedContent(models.Model):
+    NAME_MAX_LENGTH = 40
+    CLIENT_ID_MAX_LENGTH = 64
+    GUEST_NAME = "guest"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="%(app_label)s_%(class)ss",
+        help_text="Empty for a guest.",
+    )
+    display_name = models.CharField(
+        max_length=NAME_MAX_LENGTH,
+        help_text="The name shown: the username, or the guest's choice.",
+    )
+    created = models.DateTimeField(db_index=True)
+    # NULL, not "", means "no client id": the unique constraints skip NULLs.
+    client_id = models.CharField(  # noqa: DJ001
+        max_length=CLIENT_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        help_text="Chosen by the writing client so that a retry is stored once.",
+    )
+    hidden = models.BooleanField(default=False)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
