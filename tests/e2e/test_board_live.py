@@ -1,8 +1,5 @@
 """
 The board's live stream in Chromium: open pages follow posts without reload.
-
-Needs ``/ws/board/`` and ``static/board/live.js`` (the chat branch): remove
-the module's skip mark once they are merged.
 """
 
 import uuid

@@ -1,9 +1,6 @@
 """
 Chat rooms in Chromium: live delivery, isolation, markup, no-JS, moderation
 and a server restart in the middle of a conversation.
-
-Needs the chat consumers, pages and ``static/chat/room.js`` (the chat branch):
-remove the module's skip mark once they are merged.
 """
 
 import uuid

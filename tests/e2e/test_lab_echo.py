@@ -1,8 +1,4 @@
-"""The lab's echo page: an HTML5 WebSocket client round trip, in Chromium.
-
-Needs ``/ws/echo/`` and the ``/lab/echo/`` page (the chat branch): remove the
-module's skip mark once they are merged.
-"""
+"""The lab's echo page: an HTML5 WebSocket client round trip, in Chromium."""
 
 from playwright.sync_api import expect
 

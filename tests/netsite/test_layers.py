@@ -9,7 +9,6 @@ against a real ``redis-server`` started for this module.
 
 import asyncio
 import logging
-import os
 import shutil
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from netsite.layers import (
     FanoutRedisChannelLayer,
     LayerEventDispatchMixin,
 )
+from tests.live import in_ci
 
 GUARD = 10  # seconds: only ever a guard against a hang, never an assertion
 
@@ -234,7 +234,7 @@ def redis_url(tmp_path_factory):
     )
     if binary is None:
         reason = "redis-server is not installed (apt install redis-server)"
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail(f"{reason}; CI must run the Redis tests.")
         pytest.skip(reason)
     directory = tmp_path_factory.mktemp("redis")

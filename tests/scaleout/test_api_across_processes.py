@@ -1,8 +1,5 @@
 """
 The API's throttle counts requests to every process together.
-
-Needs the REST API (the api branch): remove the module's skip mark once it is
-merged.
 """
 
 import itertools

@@ -1,9 +1,6 @@
 """
 Live delivery across processes: chat rooms, the board stream and moderation
 reach sockets on the other process through Redis; so does ``manage.py say``.
-
-Needs the chat consumers and ``manage.py say`` (the chat branch): remove the
-module's skip mark once they are merged.
 """
 
 import itertools
