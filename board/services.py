@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from board.models import Post
+from netsite import bulk
 from netsite.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
@@ -207,59 +208,31 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
     ``display_name``; an unknown ``hidden_by`` is dropped (the post stays
     hidden). No events are published.
     """
-    from netsite.bulk import UserIds, batched, reset_sequences
-
-    users = UserIds()
-    errors = []
-    added = skipped = 0
-    with transaction.atomic():
-        for batch in batched(rows, batch_size):
-            fields = []
-            for label, row in batch:
-                try:
-                    fields.append(
-                        (label, _clean_imported_post(row, users, keep_unknown_authors))
-                    )
-                except ValidationError as error:
-                    errors.extend(f"{label}: {m}" for m in _messages(error))
-            new, duplicates, conflicts = _sort_imported_posts(fields)
-            errors.extend(conflicts)
-            skipped += duplicates
-            if not errors:
-                Post.objects.bulk_create([Post(**f) for f in new])
-                added += len(new)
-            if progress is not None:
-                progress(len(batch))
-        if errors:
-            raise ValidationError(errors)
-        reset_sequences(Post)
+    users = bulk.UserIds()
+    added, skipped = bulk.import_rows(
+        Post,
+        rows,
+        clean=lambda row: _clean_imported_post(row, users, keep_unknown_authors),
+        # As in create_post: a signed-in author's client_id names one post; a
+        # guest's names none.
+        retry_key=("author_id", "client_id"),
+        guest_retries=False,
+        batch_size=batch_size,
+        progress=progress,
+    )
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 
 
-def _messages(error):
-    """Return ``error``'s messages, each prefixed by its field when it has one."""
-    if hasattr(error, "error_dict"):
-        return [f"{field}: {m}" for field, ms in error.message_dict.items() for m in ms]
-    return error.messages
-
-
 def _clean_imported_post(row, users, keep_unknown_authors):
     body = clean_body(row.get("body"))
-    author_id = None
-    name = row.get("display_name")
-    if row.get("author"):
-        author_id = users.get(row["author"])
-        if author_id is None and not keep_unknown_authors:
-            raise ValidationError(
-                {"author": f"there is no user {row['author']!r} on this site."}
-            )
-        name = name or row["author"]
+    author_id, name = bulk.imported_author(
+        row, users, keep_unknown_authors=keep_unknown_authors
+    )
     name = clean_display_name(name)
     client_id = row.get("client_id")
     if client_id is not None and not 0 < len(client_id) <= 64:
         raise ValidationError({"client_id": "Use 1 to 64 characters."})
-    hidden = bool(row.get("hidden"))
     return {
         "id": row["id"],
         "created": row["created"],
@@ -267,47 +240,8 @@ def _clean_imported_post(row, users, keep_unknown_authors):
         "display_name": name,
         "body": body,
         "client_id": client_id,
-        "hidden": hidden,
-        "hidden_at": row.get("hidden_at") if hidden else None,
-        "hidden_by_id": (
-            users.get(row["hidden_by"]) if hidden and row.get("hidden_by") else None
-        ),
+        **bulk.imported_moderation(row, users),
     }
-
-
-def _sort_imported_posts(fields):
-    """Split checked rows into new ones, a count of stored ones, and conflicts."""
-    stored = dict(
-        Post.objects.filter(id__in=[f["id"] for _, f in fields]).values_list(
-            "id", "created"
-        )
-    )
-    keys = {(f["author_id"], f["client_id"]) for _, f in fields if f["client_id"]}
-    used = set(
-        Post.objects.filter(
-            author_id__in={a for a, _ in keys if a is not None},
-            client_id__in={c for _, c in keys},
-        ).values_list("author_id", "client_id")
-    )
-    new, duplicates, conflicts = [], 0, []
-    for label, f in fields:
-        key = (f["author_id"], f["client_id"])
-        if f["id"] in stored:
-            if stored[f["id"]] != f["created"]:
-                conflicts.append(
-                    f"{label}: post {f['id']} is already stored with another "
-                    "date: this file does not come from this site's export."
-                )
-            else:
-                duplicates += 1
-        elif f["author_id"] is not None and f["client_id"] and key in used:
-            duplicates += 1
-        else:
-            new.append(f)
-            stored[f["id"]] = f["created"]
-            if f["author_id"] is not None and f["client_id"]:
-                used.add(key)
-    return new, duplicates, conflicts
 
 
 def seed_posts(*, count, rng, batch_size=10_000, progress=None):
@@ -319,21 +253,16 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
     ``bulk_create``. Nothing is published. Return the number inserted.
     """
     from netsite import demo
-    from netsite.bulk import batched, insert_rows
 
     moments = demo.timeline(count)
-    with transaction.atomic():
-        for batch in batched(range(count), batch_size):
-            insert_rows(
-                Post,
-                ("body", "display_name", "created", "hidden"),
-                (
-                    (demo.sentence(rng), demo.name(rng), next(moments), False)
-                    for _ in batch
-                ),
-            )
-            if progress is not None:
-                progress(len(batch))
+    bulk.seed_rows(
+        Post,
+        ("body", "display_name", "created", "hidden"),
+        lambda: (demo.sentence(rng), demo.name(rng), next(moments), False),
+        count=count,
+        batch_size=batch_size,
+        progress=progress,
+    )
     logger.info("demo posts seeded", extra={"count": count})
     return count
 
@@ -345,11 +274,9 @@ def prune_posts(*, hidden_before, dry_run=False):
     With ``dry_run`` only count them. Pages no longer show hidden posts, so
     nothing is published.
     """
-    doomed = Post.objects.filter(hidden=True, hidden_at__lt=hidden_before)
-    if dry_run:
-        return doomed.count()
-    with transaction.atomic():
-        _total, per_model = doomed.delete()
-    count = per_model.get(Post._meta.label, 0)
-    logger.info("posts pruned", extra={"count": count})
+    count = bulk.prune_hidden(
+        Post.objects.all(), hidden_before=hidden_before, dry_run=dry_run
+    )
+    if not dry_run:
+        logger.info("posts pruned", extra={"count": count})
     return count

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from chat.models import Message, Room
+from netsite import bulk
 from netsite.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
@@ -289,38 +290,22 @@ def import_messages(
     under its ``display_name``; an unknown ``hidden_by`` is dropped. No events
     are published.
     """
-    from netsite.bulk import UserIds, batched, reset_sequences
-
-    users = UserIds()
+    users = bulk.UserIds()
     rooms = {}
-    errors = []
-    added = skipped = 0
-    with transaction.atomic():
-        for batch in batched(rows, batch_size):
-            fields = []
-            for label, row in batch:
-                try:
-                    fields.append(
-                        (
-                            label,
-                            _clean_imported_message(
-                                row, users, rooms, keep_unknown_authors
-                            ),
-                        )
-                    )
-                except ValidationError as error:
-                    errors.extend(f"{label}: {m}" for m in error.messages)
-            new, duplicates, conflicts = _sort_imported_messages(fields)
-            errors.extend(conflicts)
-            skipped += duplicates
-            if not errors:
-                Message.objects.bulk_create([Message(**f) for f in new])
-                added += len(new)
-            if progress is not None:
-                progress(len(batch))
-        if errors:
-            raise ValidationError(errors)
-        reset_sequences(Room, Message)
+    added, skipped = bulk.import_rows(
+        Message,
+        rows,
+        clean=lambda row: _clean_imported_message(
+            row, users, rooms, keep_unknown_authors
+        ),
+        # As in post_message: a client_id names one message per room and
+        # sender, a guest being told apart by display name.
+        retry_key=("room_id", "author_id", "display_name", "client_id"),
+        guest_retries=True,
+        batch_size=batch_size,
+        progress=progress,
+        sequences=(Room, Message),
+    )
     logger.info("messages imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 
@@ -354,15 +339,9 @@ def _clean_imported_message(row, users, rooms, keep_unknown_authors):
         text = clean_text(row.get("text"))
     except ValidationError as error:
         raise ValidationError(f"text: {error.messages[0]}") from None
-    author_id = None
-    name = row.get("display_name")
-    if row.get("author"):
-        author_id = users.get(row["author"])
-        if author_id is None and not keep_unknown_authors:
-            raise ValidationError(
-                f"author: there is no user {row['author']!r} on this site."
-            )
-        name = name or row["author"]
+    author_id, name = bulk.imported_author(
+        row, users, keep_unknown_authors=keep_unknown_authors
+    )
     name = " ".join((name or "").split()) or GUEST_NAME
     if len(name) > Message.NAME_MAX_LENGTH:
         raise ValidationError(
@@ -373,7 +352,6 @@ def _clean_imported_message(row, users, rooms, keep_unknown_authors):
         0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
     ):
         raise ValidationError("client_id: use 1 to 64 characters.")
-    hidden = bool(row.get("hidden"))
     return {
         "id": row["id"],
         "room_id": _imported_room_id(row, rooms),
@@ -382,50 +360,8 @@ def _clean_imported_message(row, users, rooms, keep_unknown_authors):
         "display_name": name,
         "text": text,
         "client_id": client_id,
-        "hidden": hidden,
-        "hidden_at": row.get("hidden_at") if hidden else None,
-        "hidden_by_id": (
-            users.get(row["hidden_by"]) if hidden and row.get("hidden_by") else None
-        ),
+        **bulk.imported_moderation(row, users),
     }
-
-
-def _sort_imported_messages(fields):
-    """Split checked rows into new ones, a count of stored ones, and conflicts."""
-    stored = dict(
-        Message.objects.filter(id__in=[f["id"] for _, f in fields]).values_list(
-            "id", "created"
-        )
-    )
-
-    def key(f):
-        return (f["room_id"], f["author_id"], f["display_name"], f["client_id"])
-
-    keyed = [f for _, f in fields if f["client_id"]]
-    used = set(
-        Message.objects.filter(
-            room_id__in={f["room_id"] for f in keyed},
-            client_id__in={f["client_id"] for f in keyed},
-        ).values_list("room_id", "author_id", "display_name", "client_id")
-    )
-    new, duplicates, conflicts = [], 0, []
-    for label, f in fields:
-        if f["id"] in stored:
-            if stored[f["id"]] != f["created"]:
-                conflicts.append(
-                    f"{label}: message {f['id']} is already stored with another "
-                    "date: this file does not come from this site's export."
-                )
-            else:
-                duplicates += 1
-        elif f["client_id"] and key(f) in used:
-            duplicates += 1
-        else:
-            new.append(f)
-            stored[f["id"]] = f["created"]
-            if f["client_id"]:
-                used.add(key(f))
-    return new, duplicates, conflicts
 
 
 def seed_rooms(*, count, rng):
@@ -446,30 +382,25 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     inserted.
     """
     from netsite import demo
-    from netsite.bulk import batched, insert_rows
 
     if not rooms:
         raise ValidationError("Seeding messages needs at least one room.")
     room_ids = [room.pk for room in rooms]
     moments = demo.timeline(count)
-    with transaction.atomic():
-        for batch in batched(range(count), batch_size):
-            insert_rows(
-                Message,
-                ("room", "display_name", "text", "created", "hidden"),
-                (
-                    (
-                        rng.choice(room_ids),
-                        demo.name(rng),
-                        demo.sentence(rng),
-                        next(moments),
-                        False,
-                    )
-                    for _ in batch
-                ),
-            )
-            if progress is not None:
-                progress(len(batch))
+    bulk.seed_rows(
+        Message,
+        ("room", "display_name", "text", "created", "hidden"),
+        lambda: (
+            rng.choice(room_ids),
+            demo.name(rng),
+            demo.sentence(rng),
+            next(moments),
+            False,
+        ),
+        count=count,
+        batch_size=batch_size,
+        progress=progress,
+    )
     logger.info("demo messages seeded", extra={"count": count})
     return count
 
@@ -481,13 +412,8 @@ def prune_messages(*, hidden_before, room=None, dry_run=False):
     Return how many; with ``dry_run`` only count them. Rooms no longer show
     hidden messages, so nothing is published.
     """
-    doomed = Message.objects.filter(hidden=True, hidden_at__lt=hidden_before)
-    if room is not None:
-        doomed = doomed.filter(room=room)
-    if dry_run:
-        return doomed.count()
-    with transaction.atomic():
-        _total, per_model = doomed.delete()
-    count = per_model.get(Message._meta.label, 0)
-    logger.info("messages pruned", extra={"count": count})
+    rows = Message.objects.all() if room is None else Message.objects.filter(room=room)
+    count = bulk.prune_hidden(rows, hidden_before=hidden_before, dry_run=dry_run)
+    if not dry_run:
+        logger.info("messages pruned", extra={"count": count})
     return count

@@ -1,17 +1,24 @@
 """
-Helpers for the bulk service functions (import, seeding, pruning).
+The bulk service functions' shared steps: import, seeding and pruning.
 
-Bulk writes differ from the one-row services in two ways: they move rows in
-batches so that memory stays flat whatever the row count, and they insert
-explicit ids, which PostgreSQL's id sequences do not notice by themselves.
+Board posts and chat messages are imported, seeded and pruned the same way;
+``board.services`` and ``chat.services`` say what differs (how a row is
+checked, which fields make a retried write the same one) and call these.
+
+Bulk writes differ from the one-row services in three ways: they move rows in
+batches so that memory stays flat whatever the row count, they insert
+explicit ids, which PostgreSQL's id sequences do not notice by themselves,
+and they publish nothing (pages reload to show seeded rows, and pruned rows
+are hidden ones, which pages no longer show).
 """
 
 from datetime import UTC, datetime
 from itertools import chain, islice
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 
 
 def batched(iterable, size):
@@ -56,6 +63,162 @@ class UserIds:
         return self._ids[username]
 
 
+def import_rows(
+    model,
+    rows,
+    *,
+    clean,
+    retry_key,
+    guest_retries,
+    batch_size,
+    progress,
+    sequences=None,
+):
+    """
+    Store exported rows of ``model``, all or nothing; return ``(added, skipped)``.
+
+    ``model`` is a ``ModeratedContent`` (with ``author`` and ``client_id``).
+    ``rows`` yields ``(label, row)`` pairs; ``clean(row)`` returns the row's
+    field values, ids included, or raises ``ValidationError``. Every row is
+    checked, and one ``ValidationError`` lists each problem under its label;
+    the transaction then rolls back, so nothing is stored. A row whose id is
+    already stored with the same ``created`` moment is skipped, and one whose
+    id is stored with another is a conflict: the file comes from another site.
+
+    ``retry_key`` names the fields under which the one-row service stores a
+    write with a ``client_id`` once; a row matching a stored one there is
+    skipped too, so that importing a file twice adds nothing. A guest's
+    ``client_id`` counts only with ``guest_retries``.
+
+    ``progress(n)`` is called after each batch of ``n`` rows. Once all rows
+    are stored, the id sequences of ``sequences`` (``model`` alone by
+    default) move past the imported ids.
+    """
+    errors = []
+    added = skipped = 0
+    with transaction.atomic():
+        for batch in batched(rows, batch_size):
+            fields = []
+            for label, row in batch:
+                try:
+                    fields.append((label, clean(row)))
+                except ValidationError as error:
+                    errors.extend(f"{label}: {m}" for m in _messages(error))
+            new, duplicates, conflicts = _sort_imported(
+                model, fields, retry_key, guest_retries
+            )
+            errors.extend(conflicts)
+            skipped += duplicates
+            if not errors:
+                model._default_manager.bulk_create([model(**f) for f in new])
+                added += len(new)
+            if progress is not None:
+                progress(len(batch))
+        if errors:
+            raise ValidationError(errors)
+        reset_sequences(*(sequences or (model,)))
+    return added, skipped
+
+
+def _messages(error):
+    """Return ``error``'s messages, each prefixed by its field when it has one."""
+    if hasattr(error, "error_dict"):
+        return [f"{field}: {m}" for field, ms in error.message_dict.items() for m in ms]
+    return error.messages
+
+
+def _sort_imported(model, fields, retry_key, guest_retries):
+    """Split checked rows into new ones, a count of stored ones, and conflicts."""
+    rows = model._default_manager
+    stored = dict(
+        rows.filter(id__in=[f["id"] for _, f in fields]).values_list("id", "created")
+    )
+
+    def key(f):
+        if not f["client_id"] or (f["author_id"] is None and not guest_retries):
+            return None
+        return tuple(f[name] for name in retry_key)
+
+    keys = {k for _, f in fields if (k := key(f)) is not None}
+    # ``__in`` never matches NULL, so a field that some key leaves empty (a
+    # guest's author) cannot narrow the query.
+    narrowing = {}
+    for i, name in enumerate(retry_key):
+        values = {k[i] for k in keys}
+        if None not in values:
+            narrowing[f"{name}__in"] = values
+    used = set(rows.filter(**narrowing).values_list(*retry_key))
+    new, duplicates, conflicts = [], 0, []
+    for label, f in fields:
+        k = key(f)
+        if f["id"] in stored:
+            if stored[f["id"]] != f["created"]:
+                conflicts.append(
+                    f"{label}: {model._meta.verbose_name} {f['id']} is already "
+                    "stored with another date: this file does not come from this "
+                    "site's export."
+                )
+            else:
+                duplicates += 1
+        elif k is not None and k in used:
+            duplicates += 1
+        else:
+            new.append(f)
+            stored[f["id"]] = f["created"]
+            if k is not None:
+                used.add(k)
+    return new, duplicates, conflicts
+
+
+def imported_author(row, users, *, keep_unknown_authors):
+    """
+    Return ``(author_id, display_name)`` of an exported row, the name unchecked.
+
+    An ``author`` unknown here is an error unless ``keep_unknown_authors``
+    keeps the row as a guest's, under its display name or else the username.
+    """
+    name = row.get("display_name")
+    if not row.get("author"):
+        return None, name
+    author_id = users.get(row["author"])
+    if author_id is None and not keep_unknown_authors:
+        raise ValidationError(
+            {"author": f"there is no user {row['author']!r} on this site."}
+        )
+    return author_id, name or row["author"]
+
+
+def imported_moderation(row, users):
+    """
+    Return the moderation fields of an exported row.
+
+    An unknown ``hidden_by`` is dropped: the row stays hidden, by nobody known.
+    """
+    hidden = bool(row.get("hidden"))
+    return {
+        "hidden": hidden,
+        "hidden_at": row.get("hidden_at") if hidden else None,
+        "hidden_by_id": (
+            users.get(row["hidden_by"]) if hidden and row.get("hidden_by") else None
+        ),
+    }
+
+
+def seed_rows(model, fields, make_row, *, count, batch_size, progress):
+    """
+    Insert ``count`` rows from ``make_row()`` into ``model``, in one transaction.
+
+    Rows go straight to ``executemany`` (``insert_rows``) in batches of
+    ``batch_size``, skipping model instances; ``progress(n)`` is called after
+    each batch of ``n`` rows.
+    """
+    with transaction.atomic():
+        for batch in batched(range(count), batch_size):
+            insert_rows(model, fields, (make_row() for _ in batch))
+            if progress is not None:
+                progress(len(batch))
+
+
 def insert_rows(model, fields, rows):
     """
     INSERT ``rows`` (tuples in ``fields`` order) into ``model``'s table at once.
@@ -92,3 +255,18 @@ def _naive_utc(rows):
         for i in moments:
             row[i] = row[i].astimezone(UTC).replace(tzinfo=None)
         yield row
+
+
+def prune_hidden(rows, *, hidden_before, dry_run):
+    """
+    Delete those of ``rows`` hidden before ``hidden_before``; return how many.
+
+    With ``dry_run`` only count them. Rows of other models that the deletion
+    cascades to are not counted.
+    """
+    doomed = rows.filter(hidden=True, hidden_at__lt=hidden_before)
+    if dry_run:
+        return doomed.count()
+    with transaction.atomic():
+        _total, per_model = doomed.delete()
+    return per_model.get(rows.model._meta.label, 0)

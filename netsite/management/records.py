@@ -173,6 +173,24 @@ def read_csv(stream):
 READERS = {"jsonl": read_jsonl, "csv": read_csv}
 
 
+def add_format_argument(parser):
+    """Add ``--format`` (``fmt``) to a command; ``file_format`` fills it in."""
+    parser.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default=None,
+        dest="fmt",
+        help="File format (default: csv for a .csv file, jsonl otherwise).",
+    )
+
+
+def file_format(fmt, path):
+    """Return ``fmt``, or the format the name of ``path`` suggests when ``None``."""
+    if fmt is not None:
+        return fmt
+    return "csv" if path.lower().endswith(".csv") else "jsonl"
+
+
 class RecordError(ValueError):
     def __init__(self, number, message):
         super().__init__(f"line {number}: {message}")

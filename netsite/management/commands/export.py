@@ -39,13 +39,7 @@ class Command(OperatorCommand):
             help="Only rows created at or after this ISO 8601 date or date-time "
             "(UTC unless it says otherwise), e.g. 2026-11-01.",
         )
-        parser.add_argument(
-            "--format",
-            choices=["jsonl", "csv"],
-            default=None,
-            dest="fmt",
-            help="File format (default: csv for a .csv file, jsonl otherwise).",
-        )
+        records.add_format_argument(parser)
         parser.add_argument(
             "--include-hidden",
             action="store_true",
@@ -78,8 +72,7 @@ class Command(OperatorCommand):
                 raise CommandError(str(error)) from None
         if not include_hidden:
             rows = rows.filter(hidden=False)
-        if fmt is None:
-            fmt = "csv" if output.lower().endswith(".csv") else "jsonl"
+        fmt = records.file_format(fmt, output)
 
         fields = records.columns(kind, include_hidden=include_hidden)
         names = list(fields)

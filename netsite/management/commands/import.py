@@ -35,13 +35,7 @@ class Command(OperatorCommand):
             "kind", choices=["posts", "messages"], help="What the file holds."
         )
         parser.add_argument("file", metavar="FILE", help="The file, or - for stdin.")
-        parser.add_argument(
-            "--format",
-            choices=["jsonl", "csv"],
-            default=None,
-            dest="fmt",
-            help="File format (default: csv for a .csv file, jsonl otherwise).",
-        )
+        records.add_format_argument(parser)
         parser.add_argument(
             "--keep-unknown-authors",
             action="store_true",
@@ -50,8 +44,7 @@ class Command(OperatorCommand):
         )
 
     def handle(self, *args, kind, file, fmt, keep_unknown_authors, **options):
-        if fmt is None:
-            fmt = "csv" if file.lower().endswith(".csv") else "jsonl"
+        fmt = records.file_format(fmt, file)
         if file == "-":
             stream = sys.stdin
         else:
