@@ -119,6 +119,36 @@ class ModeratedViewSetMixin:
         (hide if hidden else show)([item], by=user)
         item.refresh_from_db()
 
+    # The write path of an update or delete: subclasses name their services.
+    text_field = None
+
+    def hide_items(self, items, by):
+        raise NotImplementedError
+
+    def unhide_items(self, items, by):
+        raise NotImplementedError
+
+    def edit_item(self, item, text, by):
+        raise NotImplementedError
+
+    def delete_items(self, items, by):
+        raise NotImplementedError
+
+    def perform_update(self, serializer):
+        self.change_visibility(serializer, hide=self.hide_items, show=self.unhide_items)
+        text = serializer.validated_data.get(self.text_field)
+        if text is None or text == getattr(serializer.instance, self.text_field):
+            return
+        try:
+            serializer.instance = self.edit_item(
+                serializer.instance, text, by=self.request.user
+            )
+        except DjangoValidationError as error:
+            raise validation_error(error, self.text_field) from None
+
+    def perform_destroy(self, instance):
+        self.delete_items([instance], by=self.request.user)
+
 
 class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
     """
@@ -129,6 +159,7 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
 
     serializer_class = PostSerializer
+    text_field = "body"
     filterset_class = PostFilter
     moderated_app = "board"
 
@@ -163,24 +194,17 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
             self.replayed = True
             serializer.instance = existing
 
-    def perform_update(self, serializer):
-        self.change_visibility(
-            serializer,
-            hide=lambda posts, by: board_services.hide_posts(posts=posts, by=by),
-            show=lambda posts, by: board_services.unhide_posts(posts=posts, by=by),
-        )
-        body = serializer.validated_data.get("body")
-        if body is None or body == serializer.instance.body:
-            return
-        try:
-            serializer.instance = board_services.edit_post(
-                post=serializer.instance, body=body, by=self.request.user
-            )
-        except DjangoValidationError as error:
-            raise validation_error(error, "body") from None
+    def hide_items(self, items, by):
+        return board_services.hide_posts(posts=items, by=by)
 
-    def perform_destroy(self, instance):
-        board_services.delete_posts(posts=[instance], by=self.request.user)
+    def unhide_items(self, items, by):
+        return board_services.unhide_posts(posts=items, by=by)
+
+    def edit_item(self, item, text, by):
+        return board_services.edit_post(post=item, body=text, by=by)
+
+    def delete_items(self, items, by):
+        return board_services.delete_posts(posts=items, by=by)
 
 
 class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
@@ -314,28 +338,22 @@ class MessageViewSet(
 
     serializer_class = MessageSerializer
     moderated_app = "chat"
+    text_field = "text"
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
 
-    def perform_update(self, serializer):
-        self.change_visibility(
-            serializer,
-            hide=lambda items, by: chat_services.hide_messages(messages=items, by=by),
-            show=lambda items, by: chat_services.unhide_messages(messages=items, by=by),
-        )
-        text = serializer.validated_data.get("text")
-        if text is None or text == serializer.instance.text:
-            return
-        try:
-            serializer.instance = chat_services.edit_message(
-                message=serializer.instance, text=text, by=self.request.user
-            )
-        except DjangoValidationError as error:
-            raise validation_error(error, "text") from None
+    def hide_items(self, items, by):
+        return chat_services.hide_messages(messages=items, by=by)
 
-    def perform_destroy(self, instance):
-        chat_services.delete_messages(messages=[instance], by=self.request.user)
+    def unhide_items(self, items, by):
+        return chat_services.unhide_messages(messages=items, by=by)
+
+    def edit_item(self, item, text, by):
+        return chat_services.edit_message(message=item, text=text, by=by)
+
+    def delete_items(self, items, by):
+        return chat_services.delete_messages(messages=items, by=by)
 
 
 class MeView(APIView):

@@ -27,13 +27,13 @@ class PostAdmin(ModerationAdmin):
     search_fields = ["body", *ModerationAdmin.search_fields]
     change_list_template = "admin/board/post/change_list.html"
 
-    def hide(self, items, by):
+    def hide_items(self, items, by):
         return services.hide_posts(posts=items, by=by)
 
-    def unhide(self, items, by):
+    def unhide_items(self, items, by):
         return services.unhide_posts(posts=items, by=by)
 
-    def delete(self, items, by):
+    def delete_items(self, items, by):
         return services.delete_posts(posts=items, by=by)
 
     def get_queryset(self, request):

@@ -78,13 +78,13 @@ class MessageAdmin(ModerationAdmin):
     search_fields = ["text", *ModerationAdmin.search_fields]
     moderation_fields = ["room", *ModerationAdmin.moderation_fields]
 
-    def hide(self, items, by):
+    def hide_items(self, items, by):
         return services.hide_messages(messages=items, by=by)
 
-    def unhide(self, items, by):
+    def unhide_items(self, items, by):
         return services.unhide_messages(messages=items, by=by)
 
-    def delete(self, items, by):
+    def delete_items(self, items, by):
         return services.delete_messages(messages=items, by=by)
 
     def get_queryset(self, request):

@@ -5,7 +5,7 @@ Content is written on the site, never here: a moderator lists, searches and
 filters it, and acts through hide / unhide / delete actions that call the
 app's service functions, so open pages see the change at once. A subclass
 says which permission hides (``hide_permission``) and which services to call
-(``hide``, ``unhide``, ``delete``).
+(``hide_items``, ``unhide_items``, ``delete_items``).
 """
 
 from django.contrib import admin, messages
@@ -30,13 +30,13 @@ class ModerationAdmin(admin.ModelAdmin):
         "hidden_by",
     ]
 
-    def hide(self, items, by):
+    def hide_items(self, items, by):
         raise NotImplementedError
 
-    def unhide(self, items, by):
+    def unhide_items(self, items, by):
         raise NotImplementedError
 
-    def delete(self, items, by):
+    def delete_items(self, items, by):
         raise NotImplementedError
 
     @admin.display(description="Text")
@@ -72,22 +72,22 @@ class ModerationAdmin(admin.ModelAdmin):
         permissions=["hide"], description="Hide selected %(verbose_name_plural)s"
     )
     def hide_selected(self, request, queryset):
-        self._report(request, "Hid", self.hide(queryset, request.user))
+        self._report(request, "Hid", self.hide_items(queryset, request.user))
 
     @admin.action(
         permissions=["hide"], description="Unhide selected %(verbose_name_plural)s"
     )
     def unhide_selected(self, request, queryset):
-        self._report(request, "Unhid", self.unhide(queryset, request.user))
+        self._report(request, "Unhid", self.unhide_items(queryset, request.user))
 
     @admin.action(
         permissions=["delete"], description="Delete selected %(verbose_name_plural)s"
     )
     def delete_selected_items(self, request, queryset):
-        self._report(request, "Deleted", self.delete(queryset, request.user))
+        self._report(request, "Deleted", self.delete_items(queryset, request.user))
 
     def delete_model(self, request, obj):
-        self.delete([obj], request.user)
+        self.delete_items([obj], request.user)
 
     def delete_queryset(self, request, queryset):
-        self.delete(queryset, request.user)
+        self.delete_items(queryset, request.user)
