@@ -10,11 +10,10 @@ both become the API's JSON error shape; everywhere else nothing changes.
 
 import logging
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
+from django.utils.deprecation import MiddlewareMixin
 
 from api.exceptions import TOO_LARGE, json_error
 
@@ -23,25 +22,8 @@ logger = logging.getLogger("api")
 API_PREFIX = "/api/"
 
 
-class ApiErrorMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        return self._too_large(request) or self.get_response(request)
-
-    async def __acall__(self, request):
-        return self._too_large(request) or await self.get_response(request)
-
-    @staticmethod
-    def _too_large(request):
+class ApiErrorMiddleware(MiddlewareMixin):
+    def process_request(self, request):
         """Refuse a declared body over the limit before anything reads it."""
         if not request.path_info.startswith(API_PREFIX):
             return None

@@ -1,7 +1,7 @@
 """
 Request rates per anonymous address and per account.
 
-The counters are ``netsite.ratelimit``'s fixed windows in the default cache,
+The counters are ``content.ratelimit``'s fixed windows in the default cache,
 the same ones the board's flood control uses: an atomic increment, so every
 daphne process sharing a Redis cache counts against one limit (DRF's own
 throttles rewrite a list of timestamps, which concurrent processes
@@ -17,8 +17,8 @@ from rest_framework import throttling
 
 from django.conf import settings
 
-from netsite.http import client_ip
-from netsite.ratelimit import check_rate
+from content.http import client_ip
+from content.ratelimit import check_rate
 
 
 class _RateThrottle(throttling.BaseThrottle):

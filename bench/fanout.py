@@ -5,8 +5,8 @@ Starts, on loopback ports of their own:
 
 - ``netsite``: ``manage.py serve`` (daphne) with netsite's fan-out channel layer,
 - ``netsite-stock``: the same with Channels' stock ``InMemoryChannelLayer``
-  (``NETSITE_CHANNEL_LAYER=stock``) and, on the bench route, Channels' stock
-  consumer dispatch,
+  (``BENCH_CHANNEL_LAYER=stock``, see bench/settings.py) and, on the bench route,
+  Channels' stock consumer dispatch,
 - ``websockets``: ``bench/peer_websockets.py``, the same frame and fan-out with
   no framework,
 
@@ -126,7 +126,11 @@ class Servers:
             if self.target != "chat":
                 command.remove("serve")
             layer = "stock" if name == "netsite-stock" else "fanout"
-            env = {**self.env, "NETSITE_CHANNEL_LAYER": layer}
+            env = {
+                **self.env,
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "BENCH_CHANNEL_LAYER": layer,
+            }
         with open(logfile, "wb") as out:
             process = subprocess.Popen(
                 command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT

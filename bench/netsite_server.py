@@ -4,8 +4,8 @@
 The route's consumer does what netsite's chat consumer does on the broadcast
 path, minus the database: parse the frame, encode the ``message`` frame once,
 ``group_send`` it, and forward ``event["text"]`` in the handler (with
-``netsite.layers.LayerEventDispatchMixin``; with Channels' stock dispatch when
-``NETSITE_CHANNEL_LAYER=stock``, the all-stock comparison). It lets the
+``content.layers.LayerEventDispatchMixin``; with Channels' stock dispatch when
+``BENCH_CHANNEL_LAYER=stock``, the all-stock comparison). It lets the
 channel layers be measured on any branch, with or without the chat app's
 consumer. Everything else (settings, ASGI stack, daphne options) is the real
 ``serve`` command, run in this process.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netsite.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 import django  # noqa: E402
 
@@ -28,11 +28,12 @@ django.setup()
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.urls import path  # noqa: E402
 
-import netsite.routing  # noqa: E402
-from netsite.layers import LayerEventDispatchMixin  # noqa: E402
+import chat.routing  # noqa: E402
+from content.layers import LayerEventDispatchMixin  # noqa: E402
 
 IDS = itertools.count(1)
 
@@ -81,14 +82,10 @@ class BenchRoomConsumer(LayerEventDispatchMixin, StockRoomConsumer):
     layer_events = {"chat.message"}
 
 
-CONSUMER = (
-    StockRoomConsumer
-    if os.environ.get("NETSITE_CHANNEL_LAYER") == "stock"
-    else BenchRoomConsumer
-)
+CONSUMER = StockRoomConsumer if settings.STOCK_LAYER else BenchRoomConsumer
 
-# Mounted before netsite.asgi builds its router from this list.
-netsite.routing.websocket_urlpatterns.append(
+# Mounted before netsite.asgi builds its router from chat's routes.
+chat.routing.websocket_urlpatterns.append(
     path("ws/bench/<str:room>/", CONSUMER.as_asgi())
 )
 

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 
 from board import services
 from board.models import Post
-from netsite.admin import ModerationAdmin
+from content.admin import ModerationAdmin
 
 
 @admin.register(Post)

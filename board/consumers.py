@@ -10,7 +10,7 @@ is written through its form and the API, which both go through the services.
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from board.services import BOARD_GROUP
-from netsite.layers import LayerEventDispatchMixin
+from content.layers import LayerEventDispatchMixin
 
 CLOSE_OVERFLOW = 4409
 

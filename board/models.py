@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from netsite.models import ModeratedContent, ModeratedQuerySet
+from content.models import ModeratedContent, ModeratedQuerySet
 
 
 class PostQuerySet(ModeratedQuerySet):

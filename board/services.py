@@ -20,8 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from board.models import Post
-from netsite import bulk
-from netsite.events import encode_frame, publish_on_commit, utc_iso
+from content import bulk
+from content.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
     a million posts take seconds on SQLite instead of most of a minute with
     ``bulk_create``. Nothing is published. Return the number inserted.
     """
-    from netsite import demo
+    from content import demo
 
     moments = demo.timeline(count)
     bulk.seed_rows(

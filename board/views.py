@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 from board import services
 from board.forms import PostForm
 from board.models import Post
-from netsite.http import BadRequest, client_ip
-from netsite.ratelimit import check_rate
+from content.http import BadRequest, client_ip
+from content.ratelimit import check_rate
 
 PAGE_SIZE = 50
 

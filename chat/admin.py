@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from chat import services
 from chat.models import Message, Room
-from netsite.admin import ModerationAdmin
+from content.admin import ModerationAdmin
 
 
 @admin.register(Room)

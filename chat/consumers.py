@@ -30,8 +30,8 @@ from django.db import IntegrityError
 from chat import services
 from chat.models import Message, Room
 from chat.services import serialize_message
-from netsite.events import encode_frame, utc_iso
-from netsite.layers import LayerEventDispatchMixin
+from content.events import encode_frame, utc_iso
+from content.layers import LayerEventDispatchMixin
 
 REPLAY_LIMIT = 500
 
@@ -277,13 +277,3 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
     async def layer_overflow(self, event):
         # This member fell behind: close so that its client resumes with ?after.
         await self.close(code=CLOSE_OVERFLOW)
-
-
-class EchoConsumer(AsyncWebsocketConsumer):
-    """Send every frame back exactly as it came, text as text, bytes as bytes."""
-
-    async def receive(self, text_data=None, bytes_data=None):
-        if text_data is not None:
-            await self.send(text_data=text_data)
-        else:
-            await self.send(bytes_data=bytes_data)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from netsite.models import ModeratedContent, ModeratedQuerySet
+from content.models import ModeratedContent, ModeratedQuerySet
 
 
 class Room(models.Model):

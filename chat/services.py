@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from chat.models import Message, Room
-from netsite import bulk
-from netsite.events import encode_frame, publish_on_commit, utc_iso
+from content import bulk
+from content.events import encode_frame, publish_on_commit, utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -366,7 +366,7 @@ def _clean_imported_message(row, users, rooms, keep_unknown_authors):
 
 def seed_rooms(*, count, rng):
     """Create ``count`` demo rooms through ``create_room``; return them."""
-    from netsite import demo
+    from content import demo
 
     titles = list(demo.ROOM_TITLES)
     rng.shuffle(titles)
@@ -381,7 +381,7 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     skipping model instances. Nothing is published. Return the number
     inserted.
     """
-    from netsite import demo
+    from content import demo
 
     if not rooms:
         raise ValidationError("Seeding messages needs at least one room.")

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 from chat import services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from netsite.http import client_ip
-from netsite.ratelimit import check_rate
+from content.http import client_ip
+from content.ratelimit import check_rate
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.

@@ -1,5 +1,5 @@
 """
-ASGI entry point: HTTP goes to Django, WebSockets to the Channels routers.
+ASGI entry point: HTTP goes to Django, WebSockets to the apps' own routes.
 
 ``get_asgi_application()`` is called before anything imports models: it sets
 Django up, and the WebSocket routing below imports consumers that import
@@ -21,14 +21,16 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from netsite.routing import websocket_urlpatterns  # noqa: E402
+from board.routing import websocket_urlpatterns as board_routes  # noqa: E402
+from chat.routing import websocket_urlpatterns as chat_routes  # noqa: E402
+from netsite.lab.routing import websocket_urlpatterns as lab_routes  # noqa: E402
 from netsite.websocket import SiteOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SiteOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*chat_routes, *board_routes, *lab_routes]))
         ),
     }
 )

@@ -1,6 +1,6 @@
 """Security headers that Django's SecurityMiddleware does not set."""
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.deprecation import MiddlewareMixin
 
 # Only the site's own scripts and styles: no inline script, no CDN. WebSockets
 # go to the same host ('self' covers ws:/wss: of the page's own origin).
@@ -20,30 +20,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(MiddlewareMixin):
     """Add Content-Security-Policy and Permissions-Policy to every response.
 
     A view that needs a different policy sets the header itself; it is kept.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        return self._add_headers(self.get_response(request))
-
-    async def __acall__(self, request):
-        return self._add_headers(await self.get_response(request))
-
-    @staticmethod
-    def _add_headers(response):
+    def process_response(self, request, response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

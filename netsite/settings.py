@@ -128,23 +128,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: channel layer and cache -----------------------------------------------
 
-# netsite.layers fans a group event out once per process (docs/performance.md).
-# NETSITE_CHANNEL_LAYER=stock selects Channels' own layers instead; it exists
-# for the benchmark's comparison, not for production.
+# content.layers fans a group event out once per process (docs/performance.md).
 REDIS_URL = env_str("REDIS_URL")
-NETSITE_CHANNEL_LAYER = env_str("NETSITE_CHANNEL_LAYER", "fanout")
-if NETSITE_CHANNEL_LAYER not in ("fanout", "stock"):
-    raise ImproperlyConfigured(
-        f"NETSITE_CHANNEL_LAYER={NETSITE_CHANNEL_LAYER!r} is not a layer: use "
-        "fanout (the default) or stock."
-    )
-_STOCK_LAYER = NETSITE_CHANNEL_LAYER == "stock"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
-            if _STOCK_LAYER
-            else "netsite.layers.FanoutRedisChannelLayer",
+            "BACKEND": "content.layers.FanoutRedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
         }
     }
@@ -158,9 +147,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer"
-            if _STOCK_LAYER
-            else "netsite.layers.FanoutInMemoryChannelLayer",
+            "BACKEND": "content.layers.FanoutInMemoryChannelLayer",
             "CONFIG": {"capacity": 1000, "expiry": 60},
         }
     }

@@ -1,26 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import TemplateView
 
-from netsite import lab, views
-
-lab_patterns = (
-    [
-        path("", lab.index, name="index"),
-        path("hello/", lab.hello, name="hello"),
-        path("add/", lab.add, name="add"),
-        path("subtract/", lab.subtract, name="subtract"),
-        path("request/", lab.request_echo, name="request"),
-        path("request/<path:rest>", lab.request_echo, name="request-path"),
-        path(
-            "echo/",
-            TemplateView.as_view(template_name="netsite/lab/echo.html"),
-            name="echo",
-        ),
-    ],
-    "lab",
-)
+from netsite import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,7 +10,7 @@ urlpatterns = [
     path("board/", include("board.urls")),
     path("chat/", include("chat.urls")),
     path("api/", include("api.urls")),
-    path("lab/", include(lab_patterns)),
+    path("lab/", include("netsite.lab.urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from board.models import Post
 from chat.models import Message, Room
-from netsite.http import BadRequest
+from content.http import BadRequest
 
 logger = logging.getLogger(__name__)
 

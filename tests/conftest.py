@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 
-from netsite.moderators import GROUP_NAME
+from content.moderators import GROUP_NAME
 
 
 @pytest.fixture(autouse=True)

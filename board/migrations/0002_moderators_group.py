@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from netsite import moderators
+from content import moderators
 
 CODENAMES = ["view_post", "hide_post", "delete_post"]
 

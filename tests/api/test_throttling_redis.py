@@ -33,7 +33,7 @@ def count_in_another_process(redis_url):
     """Count one anonymous request from 127.0.0.1 in a separate Python process."""
     code = (
         "import django; django.setup();"
-        "from netsite.ratelimit import check_rate;"
+        "from content.ratelimit import check_rate;"
         f"print(check_rate('api-anon', '127.0.0.1', rate=(2, {WINDOW})))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

@@ -12,7 +12,7 @@ from django.test import Client
 
 from chat.models import Message, Room
 from chat.services import post_message
-from netsite import moderators
+from content import moderators
 from tests.chat.conftest import connect_to
 
 pytestmark = pytest.mark.django_db(transaction=True)

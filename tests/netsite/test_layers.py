@@ -1,5 +1,5 @@
 """
-The fan-out channel layers of ``netsite.layers``, through the Channels layer API.
+The fan-out channel layers of ``content.layers``, through the Channels layer API.
 
 "Exactly once" is checked without clocks: after the events under test, each
 member is sent a direct marker, and the marker must be the very next thing
@@ -22,7 +22,7 @@ from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from redis import asyncio as aioredis
 
-from netsite.layers import (
+from content.layers import (
     FanoutInMemoryChannelLayer,
     FanoutRedisChannelLayer,
     LayerEventDispatchMixin,
@@ -108,7 +108,7 @@ async def test_a_full_member_gets_an_overflow_while_the_others_still_receive(cap
     layer = FanoutInMemoryChannelLayer(capacity=3)
     slow, fast = await join(layer, 2)
 
-    with caplog.at_level(logging.WARNING, logger="netsite.layers"):
+    with caplog.at_level(logging.WARNING, logger="content.layers"):
         for number in range(1, 7):
             await layer.group_send("room", chat_event(number))
             assert (await receive(layer, fast))["id"] == number

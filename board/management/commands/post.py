@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from board.services import create_post
-from netsite.management.base import OperatorCommand
+from content.commands import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 
 from board.models import Post
 from chat.models import Message, Room
-from netsite.management import records
-from netsite.management.base import OperatorCommand
+from content import records
+from content.commands import OperatorCommand
 
 CHUNK = 2000
 

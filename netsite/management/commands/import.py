@@ -18,8 +18,8 @@ from django.db import transaction
 
 from board.services import import_posts
 from chat.services import import_messages
-from netsite.management import records
-from netsite.management.base import OperatorCommand
+from content import records
+from content.commands import OperatorCommand
 
 MAX_REPORTED = 20
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from board.services import prune_posts
 from chat.models import Room
 from chat.services import prune_messages
-from netsite.management.base import OperatorCommand
+from content.commands import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from board.services import seed_posts
 from chat.models import Room
 from chat.services import seed_messages, seed_rooms
-from netsite.management.base import OperatorCommand
+from content.commands import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from board.models import Post
 from chat.models import Message, Room
-from netsite.management.base import OperatorCommand
+from content.commands import OperatorCommand
 
 # Cache key a WebSocket consumer could keep up to date (increment on connect,
 # decrement on disconnect) to make the number of open sockets knowable here.

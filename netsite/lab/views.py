@@ -1,9 +1,6 @@
 """
-The lab: small pages that show how HTTP works.
-
-Each page takes its input from the query string and answers bad input with a
-400 that names the parameter at fault. The arithmetic pages answer JSON
-instead of HTML when asked (``Accept: application/json`` or ``?format=json``).
+The lab's pages. The arithmetic pages answer JSON instead of HTML when asked
+(``Accept: application/json`` or ``?format=json``).
 """
 
 from decimal import Decimal, InvalidOperation, localcontext
@@ -12,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from netsite.http import BadRequest
+from content.http import BadRequest
 
 MAX_NUMBER_LENGTH = 50
 MAX_EXPONENT = 1000

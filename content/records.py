@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
-from netsite.events import utc_iso
+from content.events import utc_iso
 
 MODERATION = ("hidden", "hidden_at", "hidden_by")
 
