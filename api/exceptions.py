@@ -15,6 +15,8 @@ it for what never reaches a DRF view (oversized bodies, unknown addresses,
 crashes).
 """
 
+from contextlib import contextmanager
+
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,16 +57,13 @@ def json_error(status_code, code, detail, errors=None, **kwargs):
     )
 
 
-def validation_error(error, default_field):
-    """
-    Turn a service's Django ValidationError into DRF's, field by field.
-
-    The board services name their fields; the chat services raise plain
-    messages, which belong to ``default_field`` (the text being written).
-    """
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({default_field: error.messages})
+@contextmanager
+def service_errors():
+    """Raise a service's Django ValidationError as DRF's, field by field."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError(error.message_dict) from None
 
 
 def _field_errors(detail, prefix=""):
@@ -94,7 +93,9 @@ def exception_handler(exc, context):
         # model but not what to do; hidden and missing items read the same.
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, DjangoValidationError):
-        exc = validation_error(exc, "non_field_errors")
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(
             TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

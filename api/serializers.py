@@ -69,8 +69,10 @@ def client_id_field():
         allow_null=True,
         help_text=CLIENT_ID_HELP,
         error_messages={
-            "blank": "client_id must be 1 to 64 characters long, or left out.",
-            "max_length": "client_id must be 1 to 64 characters long.",
+            "blank": f"client_id must be 1 to {Message.CLIENT_ID_MAX_LENGTH} "
+            "characters long, or left out.",
+            "max_length": f"client_id must be 1 to {Message.CLIENT_ID_MAX_LENGTH} "
+            "characters long.",
         },
     )
 

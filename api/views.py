@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from api.exceptions import json_error, validation_error
+from api.exceptions import json_error, service_errors
 from api.filters import MessageFilter, PostFilter, RoomFilter
 from api.permissions import IsAuthorOrModerator, is_moderator
 from api.serializers import (
@@ -40,8 +40,8 @@ from board import services as board_services
 from board.models import Post
 from chat import services as chat_services
 from chat.models import Message, Room
+from content.services import clean_client_id
 
-CLIENT_ID_MAX_LENGTH = 64
 ROOM_KEY_SECONDS = 24 * 60 * 60
 
 
@@ -61,11 +61,12 @@ class IdempotentCreateMixin:
         header = self.request.headers.get("Idempotency-Key")
         field = serializer.validated_data.get("client_id")
         if header is not None:
-            header = header.strip()
-            if not 0 < len(header) <= CLIENT_ID_MAX_LENGTH:
+            try:
+                header = clean_client_id(header)
+            except DjangoValidationError as error:
                 raise exceptions.ValidationError(
-                    {"Idempotency-Key": ["Use 1 to 64 characters."]}
-                )
+                    {"Idempotency-Key": error.messages}
+                ) from None
             if field is not None and field != header:
                 raise exceptions.ValidationError(
                     {
@@ -77,18 +78,33 @@ class IdempotentCreateMixin:
                 )
         return field if field is not None else header
 
+    def save_once(self, serializer, *, client_id, earlier, create):
+        """
+        Store the item through the service ``create``, unless ``earlier`` (the
+        caller's items under ``client_id``) holds it already.
+        """
+        if serializer.validated_data.get("hidden"):
+            raise exceptions.ValidationError(
+                {"hidden": ["A new item cannot start hidden; hide it afterwards."]}
+            )
+        self.replayed = client_id is not None and earlier.exists()
+        with service_errors():
+            try:
+                serializer.instance = create()
+            except IntegrityError:
+                # Two copies of one retry raced past the service's lookup; the
+                # unique constraint kept one, which is the answer.
+                existing = earlier.first() if client_id is not None else None
+                if existing is None:
+                    raise
+                self.replayed = True
+                serializer.instance = existing
+
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
         if self.replayed:
             response.status_code = 200
         return response
-
-
-def refuse_hidden_on_create(serializer):
-    if serializer.validated_data.get("hidden"):
-        raise exceptions.ValidationError(
-            {"hidden": ["A new item cannot start hidden; hide it afterwards."]}
-        )
 
 
 class ModeratedViewSetMixin:
@@ -107,8 +123,8 @@ class ModeratedViewSetMixin:
             return queryset.visible()
         return queryset
 
-    def change_visibility(self, serializer, hide, show):
-        """Call ``hide`` or ``show`` when a moderator changed ``hidden``."""
+    def change_visibility(self, serializer):
+        """Hide or show the item when a moderator changed ``hidden``."""
         hidden = serializer.validated_data.get("hidden")
         item = serializer.instance
         if hidden is None or hidden == item.hidden:
@@ -116,38 +132,25 @@ class ModeratedViewSetMixin:
         user = self.request.user
         if not is_moderator(user, self.moderated_app):
             raise exceptions.PermissionDenied("Only moderators may hide or show items.")
-        (hide if hidden else show)([item], by=user)
+        (self.moderation.hide if hidden else self.moderation.unhide)([item], user)
         item.refresh_from_db()
 
-    # The write path of an update or delete: subclasses name their services.
+    # The write path of an update or delete: the app's moderation services.
+    moderation = None  # content.services.Moderation
     text_field = None
 
-    def hide_items(self, items, by):
-        raise NotImplementedError
-
-    def unhide_items(self, items, by):
-        raise NotImplementedError
-
-    def edit_item(self, item, text, by):
-        raise NotImplementedError
-
-    def delete_items(self, items, by):
-        raise NotImplementedError
-
     def perform_update(self, serializer):
-        self.change_visibility(serializer, hide=self.hide_items, show=self.unhide_items)
+        self.change_visibility(serializer)
         text = serializer.validated_data.get(self.text_field)
         if text is None or text == getattr(serializer.instance, self.text_field):
             return
-        try:
-            serializer.instance = self.edit_item(
-                serializer.instance, text, by=self.request.user
+        with service_errors():
+            serializer.instance = self.moderation.edit(
+                serializer.instance, text, self.request.user
             )
-        except DjangoValidationError as error:
-            raise validation_error(error, self.text_field) from None
 
     def perform_destroy(self, instance):
-        self.delete_items([instance], by=self.request.user)
+        self.moderation.delete([instance], self.request.user)
 
 
 class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
@@ -159,6 +162,7 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
 
     serializer_class = PostSerializer
+    moderation = board_services.moderation
     text_field = "body"
     filterset_class = PostFilter
     moderated_app = "board"
@@ -170,41 +174,17 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
         return self.request.query_params.get("ordering") or "-id"
 
     def perform_create(self, serializer):
-        refuse_hidden_on_create(serializer)
-        user = self.request.user
-        client_id = self.idempotency_key(serializer)
-        self.replayed = (
-            client_id is not None
-            and Post.objects.filter(author=user, client_id=client_id).exists()
-        )
-        try:
-            serializer.instance = board_services.create_post(
+        user, client_id = self.request.user, self.idempotency_key(serializer)
+        self.save_once(
+            serializer,
+            client_id=client_id,
+            earlier=Post.objects.filter(author=user, client_id=client_id),
+            create=lambda: board_services.create_post(
                 body=serializer.validated_data["body"],
                 author=user,
                 client_id=client_id,
-            )
-        except DjangoValidationError as error:
-            raise validation_error(error, "body") from None
-        except IntegrityError:
-            # Two copies of one retry raced past the service's lookup; the
-            # unique (author, client_id) constraint kept one, which is the answer.
-            existing = Post.objects.filter(author=user, client_id=client_id).first()
-            if client_id is None or existing is None:
-                raise
-            self.replayed = True
-            serializer.instance = existing
-
-    def hide_items(self, items, by):
-        return board_services.hide_posts(posts=items, by=by)
-
-    def unhide_items(self, items, by):
-        return board_services.unhide_posts(posts=items, by=by)
-
-    def edit_item(self, item, text, by):
-        return board_services.edit_post(post=item, body=text, by=by)
-
-    def delete_items(self, items, by):
-        return board_services.delete_posts(posts=items, by=by)
+            ),
+        )
 
 
 class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
@@ -241,12 +221,10 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
                 self.replayed = True
                 serializer.instance = room
                 return
-        try:
+        with service_errors():
             serializer.instance = chat_services.create_room(
                 title=serializer.validated_data["title"], created_by=user
             )
-        except DjangoValidationError as error:
-            raise validation_error(error, "title") from None
         if cache_key is not None:
             cache.set(cache_key, serializer.instance.pk, ROOM_KEY_SECONDS)
 
@@ -254,12 +232,10 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         title = serializer.validated_data.get("title")
         if title is None:
             return
-        try:
+        with service_errors():
             serializer.instance = chat_services.rename_room(
                 room=serializer.instance, title=title, by=self.request.user
             )
-        except DjangoValidationError as error:
-            raise validation_error(error, "title") from None
 
     def perform_destroy(self, instance):
         chat_services.delete_room(room=instance, by=self.request.user)
@@ -280,7 +256,6 @@ class RoomMessageViewSet(
 
     serializer_class = MessageSerializer
     filterset_class = MessageFilter
-    moderated_app = "chat"
 
     def get_room(self):
         if not hasattr(self, "_room"):
@@ -303,25 +278,19 @@ class RoomMessageViewSet(
         return "id"
 
     def perform_create(self, serializer):
-        refuse_hidden_on_create(serializer)
-        room = self.get_room()
-        user = self.request.user
+        room, user = self.get_room(), self.request.user
         client_id = self.idempotency_key(serializer)
-        self.replayed = (
-            client_id is not None
-            and Message.objects.filter(
-                room=room, author=user, client_id=client_id
-            ).exists()
-        )
-        try:
-            serializer.instance = chat_services.post_message(
+        self.save_once(
+            serializer,
+            client_id=client_id,
+            earlier=Message.objects.filter(room=room, author=user, client_id=client_id),
+            create=lambda: chat_services.post_message(
                 room=room,
                 text=serializer.validated_data["text"],
                 author=user,
                 client_id=client_id,
-            )
-        except DjangoValidationError as error:
-            raise validation_error(error, "text") from None
+            ),
+        )
 
 
 class MessageViewSet(
@@ -338,22 +307,11 @@ class MessageViewSet(
 
     serializer_class = MessageSerializer
     moderated_app = "chat"
+    moderation = chat_services.moderation
     text_field = "text"
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
-
-    def hide_items(self, items, by):
-        return chat_services.hide_messages(messages=items, by=by)
-
-    def unhide_items(self, items, by):
-        return chat_services.unhide_messages(messages=items, by=by)
-
-    def edit_item(self, item, text, by):
-        return chat_services.edit_message(message=item, text=text, by=by)
-
-    def delete_items(self, items, by):
-        return chat_services.delete_messages(messages=items, by=by)
 
 
 class MeView(APIView):

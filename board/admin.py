@@ -27,14 +27,7 @@ class PostAdmin(ModerationAdmin):
     search_fields = ["body", *ModerationAdmin.search_fields]
     change_list_template = "admin/board/post/change_list.html"
 
-    def hide_items(self, items, by):
-        return services.hide_posts(posts=items, by=by)
-
-    def unhide_items(self, items, by):
-        return services.unhide_posts(posts=items, by=by)
-
-    def delete_items(self, items, by):
-        return services.delete_posts(posts=items, by=by)
+    moderation = services.moderation
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "hidden_by")

@@ -12,26 +12,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from board.services import BOARD_GROUP
 from content.layers import LayerEventDispatchMixin
 
-CLOSE_OVERFLOW = 4409
-
 
 class BoardConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
     groups = [BOARD_GROUP]
-    # Forwarded without Channels' per-event thread hop (see the mixin).
+    # Forwarded as they are, without Channels' per-event thread hop.
     layer_events = frozenset({"board.post", "board.delete", "board.clear"})
 
     async def receive(self, text_data=None, bytes_data=None):
         pass
-
-    async def board_post(self, event):
-        await self.send(text_data=event["text"])
-
-    async def board_delete(self, event):
-        await self.send(text_data=event["text"])
-
-    async def board_clear(self, event):
-        await self.send(text_data=event["text"])
-
-    async def layer_overflow(self, event):
-        # Fell behind: close so that the page reconnects and catches up.
-        await self.close(code=CLOSE_OVERFLOW)

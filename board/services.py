@@ -14,7 +14,6 @@ already encoded as JSON text, so it is encoded once for all listeners:
 
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,6 +21,13 @@ from django.utils import timezone
 from board.models import Post
 from content import bulk
 from content.events import encode_frame, publish_on_commit, utc_iso
+from content.services import (
+    Moderation,
+    author_and_name,
+    clean_client_id,
+    clean_display_name,
+    clean_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,28 +35,14 @@ BOARD_GROUP = "board"
 
 
 def clean_body(body):
-    """Return the trimmed body, or raise ValidationError saying what is wrong."""
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write something before posting."})
-    if len(body) > Post.BODY_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": f"Keep posts to {Post.BODY_MAX_LENGTH:,} characters "
-                f"(this one has {len(body):,})."
-            }
-        )
-    return body
-
-
-def clean_display_name(name):
-    """Return a guest's trimmed display name, ``guest`` when empty."""
-    name = " ".join((name or "").split())
-    if len(name) > Post.NAME_MAX_LENGTH:
-        raise ValidationError(
-            {"display_name": f"Keep names to {Post.NAME_MAX_LENGTH} characters."}
-        )
-    return name or Post.GUEST_NAME
+    """Return the trimmed body, or raise the service's ValidationError."""
+    return clean_text(
+        body,
+        field="body",
+        limit=Post.BODY_MAX_LENGTH,
+        noun="posts",
+        empty="Write something before posting.",
+    )
 
 
 def serialize_post(post):
@@ -91,15 +83,8 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
     returns the post stored then instead of a second copy.
     """
     body = clean_body(body)
-    if author is not None and author.is_authenticated:
-        name = author.get_username()[: Post.NAME_MAX_LENGTH]
-    else:
-        author = None
-        name = clean_display_name(display_name)
-    if client_id is not None:
-        client_id = client_id.strip()
-        if not client_id or len(client_id) > 64:
-            raise ValidationError({"client_id": "Use 1 to 64 characters."})
+    author, name = author_and_name(author, display_name)
+    client_id = clean_client_id(client_id)
     with transaction.atomic():
         if client_id is not None and author is not None:
             existing = Post.objects.filter(author=author, client_id=client_id).first()
@@ -181,6 +166,15 @@ def clear_board(*, by):
     return count
 
 
+# What the admin and the API call to moderate posts.
+moderation = Moderation(
+    hide=lambda items, by: hide_posts(posts=items, by=by),
+    unhide=lambda items, by: unhide_posts(posts=items, by=by),
+    edit=lambda item, text, by: edit_post(post=item, body=text, by=by),
+    delete=lambda items, by: delete_posts(posts=items, by=by),
+)
+
+
 # Bulk writes for the operators' commands ---------------------------------------
 #
 # Import, seeding and pruning move thousands of rows at once. They validate as
@@ -230,9 +224,7 @@ def _clean_imported_post(row, users, keep_unknown_authors):
         row, users, keep_unknown_authors=keep_unknown_authors
     )
     name = clean_display_name(name)
-    client_id = row.get("client_id")
-    if client_id is not None and not 0 < len(client_id) <= 64:
-        raise ValidationError({"client_id": "Use 1 to 64 characters."})
+    client_id = clean_client_id(row.get("client_id"))
     return {
         "id": row["id"],
         "created": row["created"],

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -10,14 +9,10 @@ from django.views.decorators.http import require_http_methods
 from board import services
 from board.forms import PostForm
 from board.models import Post
-from content.http import BadRequest, client_ip
-from content.ratelimit import check_rate
+from content.http import BadRequest, HttpResponseSeeOther, refuse_if_too_fast
+from content.services import add_to_form, may_write
 
 PAGE_SIZE = 50
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 def _page(before):
@@ -51,14 +46,10 @@ def _render_board(request, form, *, status=200, before=None):
             "posts": posts,
             "older": older,
             "before": before,
-            "can_post": _can_post(request.user),
+            "can_post": may_write(request.user),
         },
         status=status,
     )
-
-
-def _can_post(user):
-    return user.is_authenticated or settings.NETSITE_ANONYMOUS_POSTING
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -68,27 +59,23 @@ def index(request):
             request, PostForm(user=request.user), before=_parse_before(request)
         )
 
-    if not _can_post(request.user):
+    if not may_write(request.user):
         return redirect_to_login(reverse("board:index"))
     form = PostForm(request.POST, user=request.user)
     if not form.is_valid():
         return _render_board(request, form, status=400)
 
-    ident = (
-        f"user:{request.user.pk}"
-        if request.user.is_authenticated
-        else f"ip:{client_ip(request)}"
+    too_fast = refuse_if_too_fast(
+        request,
+        "board",
+        rate=settings.NETSITE_BOARD_FLOOD,
+        form=form,
+        message="You are posting too fast. Try again in {seconds} seconds; "
+        "your text is kept below.",
+        render=lambda status: _render_board(request, form, status=status),
     )
-    retry_after = check_rate("board", ident, rate=settings.NETSITE_BOARD_FLOOD)
-    if retry_after is not None:
-        form.add_error(
-            None,
-            f"You are posting too fast. Try again in {retry_after} seconds; "
-            "your text is kept below.",
-        )
-        response = _render_board(request, form, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response
+    if too_fast is not None:
+        return too_fast
 
     try:
         services.create_post(
@@ -97,8 +84,7 @@ def index(request):
             display_name=form.cleaned_data.get("display_name"),
         )
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_to_form(form, error)
         return _render_board(request, form, status=400)
     messages.success(request, "Posted.")
     return HttpResponseSeeOther(reverse("board:index"))

@@ -78,14 +78,7 @@ class MessageAdmin(ModerationAdmin):
     search_fields = ["text", *ModerationAdmin.search_fields]
     moderation_fields = ["room", *ModerationAdmin.moderation_fields]
 
-    def hide_items(self, items, by):
-        return services.hide_messages(messages=items, by=by)
-
-    def unhide_items(self, items, by):
-        return services.unhide_messages(messages=items, by=by)
-
-    def delete_items(self, items, by):
-        return services.delete_messages(messages=items, by=by)
+    moderation = services.moderation
 
     def get_queryset(self, request):
         return (

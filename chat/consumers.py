@@ -28,16 +28,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from chat import services
-from chat.models import Message, Room
+from chat.models import Room
 from chat.services import serialize_message
 from content.events import encode_frame, utc_iso
 from content.layers import LayerEventDispatchMixin
+from content.services import first_error, may_write
 
 REPLAY_LIMIT = 500
 
 # Close codes (the 4000-4999 range is the application's own).
 CLOSE_RATE_LIMITED = 4429
-CLOSE_OVERFLOW = 4409
 CLOSE_ROOM_GONE = 4404
 
 MAX_AFTER_DIGITS = 18
@@ -203,13 +203,8 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
 
     async def _receive_message(self, frame):
         client_id = frame.get("client_id")
-        if client_id is not None and (
-            not isinstance(client_id, str)
-            or not 0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
-        ):
-            await self._refuse(
-                "bad_json", '"client_id" must be a string of 1 to 64 characters.'
-            )
+        if client_id is not None and not isinstance(client_id, str):
+            await self._refuse("bad_json", '"client_id" must be a string.')
             return
         text, name = frame.get("text"), frame.get("name")
         if not isinstance(text, str):
@@ -220,7 +215,7 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             return
         user = self.scope.get("user")
         signed_in = user is not None and user.is_authenticated
-        if not signed_in and not settings.NETSITE_ANONYMOUS_POSTING:
+        if not may_write(user):
             await self._refuse(
                 "forbidden",
                 "Log in to chat: guests may only read this room.",
@@ -236,8 +231,13 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
                 client_id=client_id,
             )
         except ValidationError as error:
-            code = error.code if error.code in ("empty", "too_long") else "bad_json"
-            await self._refuse(code, error.messages[0], client_id)
+            field, code, detail = first_error(error)
+            if field != "text":
+                code, detail = "bad_json", f'"{field}": {detail}'
+            # A bad client_id is not echoed back: the error frame's must be valid.
+            await self._refuse(
+                code, detail, None if field == "client_id" else client_id
+            )
             return
         except IntegrityError:
             # The room was deleted while this connection was open.
@@ -267,13 +267,3 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             if time.monotonic() > self.replayed_until:
                 self.replayed.clear()
         await self.send(text_data=event["text"])
-
-    async def chat_delete(self, event):
-        await self.send(text_data=event["text"])
-
-    async def chat_clear(self, event):
-        await self.send(text_data=event["text"])
-
-    async def layer_overflow(self, event):
-        # This member fell behind: close so that its client resumes with ?after.
-        await self.close(code=CLOSE_OVERFLOW)

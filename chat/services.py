@@ -25,46 +25,38 @@ from django.utils.text import slugify
 from chat.models import Message, Room
 from content import bulk
 from content.events import encode_frame, publish_on_commit, utc_iso
+from content.services import (
+    Moderation,
+    author_and_name,
+    clean_client_id,
+    clean_display_name,
+    invalid,
+)
+from content.services import clean_text as content_clean_text
 
 logger = logging.getLogger(__name__)
 
-GUEST_NAME = Message.GUEST_NAME
-
 
 def clean_text(text):
-    """Return the trimmed message text, or raise ValidationError(code=...)."""
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError("Write something before sending.", code="empty")
-    if len(text) > Message.TEXT_MAX_LENGTH:
-        raise ValidationError(
-            f"Keep messages to {Message.TEXT_MAX_LENGTH:,} characters "
-            f"(this one has {len(text):,}).",
-            code="too_long",
-        )
-    return text
+    """Return the trimmed message text, or raise the service's ValidationError."""
+    return content_clean_text(
+        text,
+        field="text",
+        limit=Message.TEXT_MAX_LENGTH,
+        noun="messages",
+        empty="Write something before sending.",
+    )
 
 
 def clean_title(title):
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError("Give the room a title.", code="empty")
+        raise invalid("title", "Give the room a title.", "empty")
     if len(title) > Room.TITLE_MAX_LENGTH:
-        raise ValidationError(
-            f"Keep titles to {Room.TITLE_MAX_LENGTH} characters.", code="too_long"
+        raise invalid(
+            "title", f"Keep titles to {Room.TITLE_MAX_LENGTH} characters.", "too_long"
         )
     return title
-
-
-def _display_name(author, display_name):
-    if author is not None and author.is_authenticated:
-        return author, author.get_username()[: Message.NAME_MAX_LENGTH]
-    name = " ".join((display_name or "").split())
-    if len(name) > Message.NAME_MAX_LENGTH:
-        raise ValidationError(
-            f"Keep names to {Message.NAME_MAX_LENGTH} characters.", code="too_long"
-        )
-    return None, name or GUEST_NAME
 
 
 def serialize_message(message):
@@ -128,7 +120,7 @@ def create_room(*, title, created_by=None):
             continue
         logger.info("room created", extra={"room": room.slug})
         return room
-    raise ValidationError("Could not find a free address for this room; try again.")
+    raise invalid("title", "Could not find a free address for this room; try again.")
 
 
 def rename_room(*, room, title, by):
@@ -155,14 +147,8 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
     message stored then, without storing or broadcasting it again.
     """
     text = clean_text(text)
-    author, name = _display_name(author, display_name)
-    if client_id is not None and (
-        not isinstance(client_id, str)
-        or not 0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
-    ):
-        raise ValidationError(
-            "client_id must be a string of 1 to 64 characters.", code="bad_client_id"
-        )
+    author, name = author_and_name(author, display_name)
+    client_id = clean_client_id(client_id)
     with transaction.atomic():
         if client_id is not None:
             existing = Message.objects.filter(
@@ -260,6 +246,15 @@ def clear_room(*, room, by):
     return count
 
 
+# What the admin and the API call to moderate messages.
+moderation = Moderation(
+    hide=lambda items, by: hide_messages(messages=items, by=by),
+    unhide=lambda items, by: unhide_messages(messages=items, by=by),
+    edit=lambda item, text, by: edit_message(message=item, text=text, by=by),
+    delete=lambda items, by: delete_messages(messages=items, by=by),
+)
+
+
 # Bulk writes for the operators' commands ---------------------------------------
 #
 # Import, seeding and pruning move thousands of rows at once. They validate as
@@ -320,11 +315,9 @@ def _imported_room_id(row, rooms):
     try:
         validate_unicode_slug(slug)
     except ValidationError:
-        raise ValidationError(f"room: {slug!r} is not a room address.") from None
+        raise invalid("room", f"{slug!r} is not a room address.") from None
     if len(slug) > Room.SLUG_MAX_LENGTH:
-        raise ValidationError(
-            f"room: keep addresses to {Room.SLUG_MAX_LENGTH} characters."
-        )
+        raise invalid("room", f"keep addresses to {Room.SLUG_MAX_LENGTH} characters.")
     room_id = Room.objects.filter(slug=slug).values_list("id", flat=True).first()
     if room_id is None:
         title = clean_title(row.get("room_title") or slug)
@@ -335,23 +328,12 @@ def _imported_room_id(row, rooms):
 
 
 def _clean_imported_message(row, users, rooms, keep_unknown_authors):
-    try:
-        text = clean_text(row.get("text"))
-    except ValidationError as error:
-        raise ValidationError(f"text: {error.messages[0]}") from None
+    text = clean_text(row.get("text"))
     author_id, name = bulk.imported_author(
         row, users, keep_unknown_authors=keep_unknown_authors
     )
-    name = " ".join((name or "").split()) or GUEST_NAME
-    if len(name) > Message.NAME_MAX_LENGTH:
-        raise ValidationError(
-            f"display_name: keep names to {Message.NAME_MAX_LENGTH} characters."
-        )
-    client_id = row.get("client_id")
-    if client_id is not None and not (
-        0 < len(client_id) <= Message.CLIENT_ID_MAX_LENGTH
-    ):
-        raise ValidationError("client_id: use 1 to 64 characters.")
+    name = clean_display_name(name)
+    client_id = clean_client_id(row.get("client_id"))
     return {
         "id": row["id"],
         "room_id": _imported_room_id(row, rooms),

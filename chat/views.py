@@ -9,45 +9,20 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from chat import services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from content.http import client_ip
-from content.ratelimit import check_rate
+from content.http import HttpResponseSeeOther, refuse_if_too_fast
+from content.services import add_to_form, may_write
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
 ROOM_CREATE_RATE = (5, 3600)
 GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
-
-
-def _can_post(user):
-    return user.is_authenticated or settings.NETSITE_ANONYMOUS_POSTING
-
-
-def _ident(request):
-    """Whom a rate limit counts: the user, or a guest's address."""
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{client_ip(request)}"
-
-
-def _add_errors(form, error):
-    """Attach a service's ValidationError to the form field it concerns."""
-    field = "text" if "text" in form.fields else None
-    if getattr(error, "code", None) not in ("empty", "too_long"):
-        field = None
-    for message in error.messages:
-        form.add_error(field, message)
 
 
 def _render_index(request, form, *, status=200):
@@ -59,7 +34,7 @@ def _render_index(request, form, *, status=200):
     return render(
         request,
         "chat/index.html",
-        {"rooms": rooms, "form": form, "can_post": _can_post(request.user)},
+        {"rooms": rooms, "form": form, "can_post": may_write(request.user)},
         status=status,
     )
 
@@ -68,28 +43,28 @@ def _render_index(request, form, *, status=200):
 def index(request):
     if request.method != "POST":
         return _render_index(request, RoomForm())
-    if not _can_post(request.user):
+    if not may_write(request.user):
         return redirect_to_login(request.get_full_path())
     form = RoomForm(request.POST)
     if not form.is_valid():
         return _render_index(request, form, status=400)
-    retry_after = check_rate("chat-room", _ident(request), rate=ROOM_CREATE_RATE)
-    if retry_after is not None:
-        form.add_error(
-            None,
-            f"You have created several rooms already. Try again in "
-            f"{retry_after // 60 + 1} minutes; your title is kept below.",
-        )
-        response = _render_index(request, form, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response
+    too_fast = refuse_if_too_fast(
+        request,
+        "chat-room",
+        rate=ROOM_CREATE_RATE,
+        form=form,
+        message="You have created several rooms already. Try again in {minutes} "
+        "minutes; your title is kept below.",
+        render=lambda status: _render_index(request, form, status=status),
+    )
+    if too_fast is not None:
+        return too_fast
     try:
         room = services.create_room(
             title=form.cleaned_data["title"], created_by=request.user
         )
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error("title", message)
+        add_to_form(form, error)
         return _render_index(request, form, status=400)
     return HttpResponseSeeOther(room.get_absolute_url())
 
@@ -103,7 +78,7 @@ def _render_room(request, room, form, *, status=200):
             "room": room,
             "history": history,
             "form": form,
-            "can_post": _can_post(request.user),
+            "can_post": may_write(request.user),
             "last_id": history[-1].pk if history else 0,
         },
         status=status,
@@ -117,22 +92,23 @@ def room(request, slug):
         initial = {"display_name": request.session.get(GUEST_NAME_KEY, "")}
         form = MessageForm(user=request.user, initial=initial)
         return _render_room(request, room, form)
-    if not _can_post(request.user):
+    if not may_write(request.user):
         return redirect_to_login(request.get_full_path())
     form = MessageForm(request.POST, user=request.user)
     if not form.is_valid():
         return _render_room(request, room, form, status=400)
 
-    retry_after = check_rate("chat", _ident(request), rate=settings.NETSITE_CHAT_RATE)
-    if retry_after is not None:
-        form.add_error(
-            None,
-            f"You are sending too fast. Try again in {retry_after} seconds; "
-            "your text is kept below.",
-        )
-        response = _render_room(request, room, form, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response
+    too_fast = refuse_if_too_fast(
+        request,
+        "chat",
+        rate=settings.NETSITE_CHAT_RATE,
+        form=form,
+        message="You are sending too fast. Try again in {seconds} seconds; "
+        "your text is kept below.",
+        render=lambda status: _render_room(request, room, form, status=status),
+    )
+    if too_fast is not None:
+        return too_fast
 
     try:
         services.post_message(
@@ -142,7 +118,7 @@ def room(request, slug):
             display_name=form.cleaned_data.get("display_name"),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_to_form(form, error)
         return _render_room(request, room, form, status=400)
     if "display_name" in form.cleaned_data:
         # A guest need not type their name again after each message.

@@ -4,8 +4,8 @@ The moderation admin that board posts and chat messages share.
 Content is written on the site, never here: a moderator lists, searches and
 filters it, and acts through hide / unhide / delete actions that call the
 app's service functions, so open pages see the change at once. A subclass
-says which permission hides (``hide_permission``) and which services to call
-(``hide_items``, ``unhide_items``, ``delete_items``).
+says which permission hides (``hide_permission``) and names its app's
+``moderation`` services (``content.services.Moderation``).
 """
 
 from django.contrib import admin, messages
@@ -30,14 +30,7 @@ class ModerationAdmin(admin.ModelAdmin):
         "hidden_by",
     ]
 
-    def hide_items(self, items, by):
-        raise NotImplementedError
-
-    def unhide_items(self, items, by):
-        raise NotImplementedError
-
-    def delete_items(self, items, by):
-        raise NotImplementedError
+    moderation = None  # the app's content.services.Moderation
 
     @admin.display(description="Text")
     def excerpt(self, obj):
@@ -72,22 +65,22 @@ class ModerationAdmin(admin.ModelAdmin):
         permissions=["hide"], description="Hide selected %(verbose_name_plural)s"
     )
     def hide_selected(self, request, queryset):
-        self._report(request, "Hid", self.hide_items(queryset, request.user))
+        self._report(request, "Hid", self.moderation.hide(queryset, request.user))
 
     @admin.action(
         permissions=["hide"], description="Unhide selected %(verbose_name_plural)s"
     )
     def unhide_selected(self, request, queryset):
-        self._report(request, "Unhid", self.unhide_items(queryset, request.user))
+        self._report(request, "Unhid", self.moderation.unhide(queryset, request.user))
 
     @admin.action(
         permissions=["delete"], description="Delete selected %(verbose_name_plural)s"
     )
     def delete_selected_items(self, request, queryset):
-        self._report(request, "Deleted", self.delete_items(queryset, request.user))
+        self._report(request, "Deleted", self.moderation.delete(queryset, request.user))
 
     def delete_model(self, request, obj):
-        self.delete_items([obj], request.user)
+        self.moderation.delete([obj], request.user)
 
     def delete_queryset(self, request, queryset):
-        self.delete_items(queryset, request.user)
+        self.moderation.delete(queryset, request.user)

@@ -1,6 +1,9 @@
 """Small HTTP helpers shared by the project's views."""
 
 from django.core.exceptions import BadRequest as DjangoBadRequest
+from django.http import HttpResponseRedirect
+
+from content.ratelimit import check_rate
 
 
 class BadRequest(DjangoBadRequest):
@@ -16,3 +19,35 @@ def client_ip(request):
     X-Forwarded-For sent straight to the site is never read here.
     """
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def rate_ident(request):
+    """Whom a rate limit counts: the signed-in user, or a guest's address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def refuse_if_too_fast(request, scope, *, rate, form, message, render):
+    """
+    Count one write by the requester; over ``rate``, return a 429 page.
+
+    The page is ``render(status=429)`` with ``message`` (formatted with
+    ``seconds`` and ``minutes`` to wait) as the form's error, so the text the
+    person typed is kept; within the rate, return ``None``.
+    """
+    retry_after = check_rate(scope, rate_ident(request), rate=rate)
+    if retry_after is None:
+        return None
+    form.add_error(
+        None, message.format(seconds=retry_after, minutes=retry_after // 60 + 1)
+    )
+    response = render(status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """A 303: after a form POST, the browser GETs the next page (PRG)."""
+
+    status_code = 303

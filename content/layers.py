@@ -59,6 +59,8 @@ from redis.asyncio.client import PubSub
 logger = logging.getLogger(__name__)
 
 DEFAULT_CAPACITY = 1000
+# The close code of a member that fell behind (docs/protocol.md).
+CLOSE_OVERFLOW = 4409
 
 # One shared, read-only overflow event: identity marks it in a mailbox.
 OVERFLOW = {"type": "layer.overflow"}
@@ -428,12 +430,13 @@ class LayerEventDispatchMixin:
     Channels' ``AsyncConsumer.dispatch`` runs ``close_old_connections`` in the
     sync thread before *every* handler, so each member of a room pays a
     thread round trip per event, serialised through one thread: in the
-    benchmark that is half of a delivery's cost. Handlers that only forward
-    ``event["text"]`` touch no database connection, so the events listed in
-    ``layer_events`` (e.g. ``{"chat.message", "chat.delete"}``) go straight
-    to their handler; everything else, ``websocket.receive`` included,
-    still goes through Channels' dispatch. ``layer.overflow`` is always
-    direct.
+    benchmark that is half of a delivery's cost. The events listed in
+    ``layer_events`` touch no database connection, so they skip it: an
+    event's own handler runs if the consumer has one, else its frame
+    (``event["text"]``, encoded once by the service that published it) is
+    sent to the client as it is. ``layer.overflow`` closes the socket with
+    ``CLOSE_OVERFLOW`` so that the client resumes. Everything else,
+    ``websocket.receive`` included, still goes through Channels' dispatch.
 
         class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             layer_events = {"chat.message", "chat.delete", "chat.clear"}
@@ -443,8 +446,12 @@ class LayerEventDispatchMixin:
 
     async def dispatch(self, message):
         kind = message["type"]
-        if kind in self.layer_events or kind == "layer.overflow":
+        if kind in self.layer_events:
             handler = getattr(self, kind.replace(".", "_"), None)
             if handler is not None:
                 return await handler(message)
+            return await self.send(text_data=message["text"])
+        if kind == "layer.overflow":
+            # This member fell behind: its client reconnects and resumes.
+            return await self.close(code=CLOSE_OVERFLOW)
         return await super().dispatch(message)

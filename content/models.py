@@ -18,9 +18,7 @@ class ModeratedQuerySet(models.QuerySet):
         return self.order_by("-id")
 
     def matching(self, items):
-        """Filter to ``items``: a queryset, a list of objects or of ids, or one."""
-        if isinstance(items, models.Model):
-            items = [items]
+        """Filter to ``items``: a queryset, or a list of objects or of ids."""
         return self.filter(id__in=[getattr(item, "pk", item) for item in items])
 
 

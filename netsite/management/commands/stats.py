@@ -3,7 +3,6 @@
 import json
 import os
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -11,18 +10,10 @@ from board.models import Post
 from chat.models import Message, Room
 from content.commands import OperatorCommand
 
-# Cache key a WebSocket consumer could keep up to date (increment on connect,
-# decrement on disconnect) to make the number of open sockets knowable here.
-# Nothing maintains it yet, and with the default per-process memory cache this
-# command could not see another process's count anyway, so until then the
-# figure is reported as unknown rather than guessed.
-CONNECTED_SOCKETS_KEY = "netsite:websockets:connected"
-
-
 class Command(OperatorCommand):
     help = (
         "Show how many posts, rooms and messages there are (in total, created "
-        "today and hidden), open WebSockets when knowable and the database size."
+        "today and hidden) and the database size."
     )
 
     def add_arguments(self, parser):
@@ -44,11 +35,6 @@ class Command(OperatorCommand):
             if "hidden" in counts:
                 line += f"{counts['hidden']:>10,} hidden"
             self.stdout.write(line)
-        sockets = figures["websockets"]
-        self.stdout.write(
-            f"{'websockets':<10}{'unknown' if sockets is None else f'{sockets:,}':>12}"
-            " connected"
-        )
         size = figures["database"]["bytes"]
         self.stdout.write(
             f"{'database':<10}{'unknown' if size is None else _bytes(size):>12}"
@@ -72,7 +58,6 @@ def collect():
         if kind != "rooms":
             counts["hidden"] = rows.filter(hidden=True).count()
         figures[kind] = counts
-    figures["websockets"] = cache.get(CONNECTED_SOCKETS_KEY)
     figures["database"] = {"vendor": connection.vendor, "bytes": database_bytes()}
     return figures
 
