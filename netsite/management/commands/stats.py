@@ -10,6 +10,7 @@ from board.models import Post
 from chat.models import Message, Room
 from content.commands import OperatorCommand
 
+
 class Command(OperatorCommand):
     help = (
         "Show how many posts, rooms and messages there are (in total, created "
