@@ -12,6 +12,9 @@ class PostQuerySet(ModeratedQuerySet):
 
 class Post(ModeratedContent):
     BODY_MAX_LENGTH = 4000
+    TEXT_FIELD = "body"
+    TEXT_MAX_LENGTH = BODY_MAX_LENGTH
+    EMPTY_TEXT = "Write something before posting."
 
     body = models.TextField(max_length=BODY_MAX_LENGTH)
 

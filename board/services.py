@@ -34,17 +34,6 @@ logger = logging.getLogger(__name__)
 BOARD_GROUP = "board"
 
 
-def clean_body(body):
-    """Return the trimmed body, or raise the service's ValidationError."""
-    return clean_text(
-        body,
-        field="body",
-        limit=Post.BODY_MAX_LENGTH,
-        noun="posts",
-        empty="Write something before posting.",
-    )
-
-
 def serialize_post(post):
     """Return the event payload of a post, including its rendered HTML."""
     return {
@@ -82,7 +71,7 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
     ``display_name``. A ``client_id`` that the same author already used
     returns the post stored then instead of a second copy.
     """
-    body = clean_body(body)
+    body = clean_text(Post, body)
     author, name = author_and_name(author, display_name)
     client_id = clean_client_id(client_id)
     with transaction.atomic():
@@ -104,7 +93,7 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
 
 def edit_post(*, post, body, by):
     """Replace a post's body; open pages receive it again under the same id."""
-    post.body = clean_body(body)
+    post.body = clean_text(Post, body)
     with transaction.atomic():
         post.save(update_fields=["body"])
         publish_on_commit(BOARD_GROUP, _post_event(post))
@@ -219,7 +208,7 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
 
 
 def _clean_imported_post(row, users, keep_unknown_authors):
-    body = clean_body(row.get("body"))
+    body = clean_text(Post, row.get("body"))
     author_id, name = bulk.imported_author(
         row, users, keep_unknown_authors=keep_unknown_authors
     )

@@ -9,10 +9,14 @@ from django.views.decorators.http import require_http_methods
 from board import services
 from board.forms import PostForm
 from board.models import Post
-from content.http import BadRequest, HttpResponseSeeOther, refuse_if_too_fast
+from content.http import BadRequest, HttpResponseSeeOther, count_form_write, too_many
 from content.services import add_to_form, may_write
 
 PAGE_SIZE = 50
+
+TOO_FAST = (
+    "You are posting too fast. Try again in {seconds} seconds; your text is kept below."
+)
 
 
 def _page(before):
@@ -65,17 +69,11 @@ def index(request):
     if not form.is_valid():
         return _render_board(request, form, status=400)
 
-    too_fast = refuse_if_too_fast(
-        request,
-        "board",
-        rate=settings.NETSITE_BOARD_FLOOD,
-        form=form,
-        message="You are posting too fast. Try again in {seconds} seconds; "
-        "your text is kept below.",
-        render=lambda status: _render_board(request, form, status=status),
+    wait = count_form_write(
+        request, "board", rate=settings.NETSITE_BOARD_FLOOD, form=form, message=TOO_FAST
     )
-    if too_fast is not None:
-        return too_fast
+    if wait is not None:
+        return too_many(_render_board(request, form), wait)
 
     try:
         services.create_post(

@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from content.models import ModeratedContent, ModeratedQuerySet
+from content.models import ModeratedContent, ModeratedQuerySet, user_link
 
 
 class Room(models.Model):
@@ -11,13 +10,7 @@ class Room(models.Model):
 
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="rooms",
-    )
+    created_by = user_link("rooms")
     created = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -42,7 +35,9 @@ class MessageQuerySet(ModeratedQuerySet):
 
 
 class Message(ModeratedContent):
+    TEXT_FIELD = "text"
     TEXT_MAX_LENGTH = 2000
+    EMPTY_TEXT = "Write something before sending."
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     text = models.TextField(max_length=TEXT_MAX_LENGTH)

@@ -30,22 +30,11 @@ from content.services import (
     author_and_name,
     clean_client_id,
     clean_display_name,
+    clean_text,
     invalid,
 )
-from content.services import clean_text as content_clean_text
 
 logger = logging.getLogger(__name__)
-
-
-def clean_text(text):
-    """Return the trimmed message text, or raise the service's ValidationError."""
-    return content_clean_text(
-        text,
-        field="text",
-        limit=Message.TEXT_MAX_LENGTH,
-        noun="messages",
-        empty="Write something before sending.",
-    )
 
 
 def clean_title(title):
@@ -146,7 +135,7 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
     A ``client_id`` the same sender already used in this room returns the
     message stored then, without storing or broadcasting it again.
     """
-    text = clean_text(text)
+    text = clean_text(Message, text)
     author, name = author_and_name(author, display_name)
     client_id = clean_client_id(client_id)
     with transaction.atomic():
@@ -173,7 +162,7 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
 
 def edit_message(*, message, text, by):
     """Replace a message's text; open pages receive it again with the same id."""
-    message.text = clean_text(text)
+    message.text = clean_text(Message, text)
     with transaction.atomic():
         message.save(update_fields=["text"])
         publish_on_commit(
@@ -328,7 +317,7 @@ def _imported_room_id(row, rooms):
 
 
 def _clean_imported_message(row, users, rooms, keep_unknown_authors):
-    text = clean_text(row.get("text"))
+    text = clean_text(Message, row.get("text"))
     author_id, name = bulk.imported_author(
         row, users, keep_unknown_authors=keep_unknown_authors
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from chat import services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from content.http import HttpResponseSeeOther, refuse_if_too_fast
+from content.http import HttpResponseSeeOther, count_form_write, too_many
 from content.services import add_to_form, may_write
 
 HISTORY = 50
@@ -23,6 +23,14 @@ HISTORY = 50
 ROOM_CREATE_RATE = (5, 3600)
 GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
+
+TOO_FAST = (
+    "You are sending too fast. Try again in {seconds} seconds; your text is kept below."
+)
+TOO_MANY_ROOMS = (
+    "You have created several rooms already. Try again in {minutes} minutes; "
+    "your title is kept below."
+)
 
 
 def _render_index(request, form, *, status=200):
@@ -48,17 +56,11 @@ def index(request):
     form = RoomForm(request.POST)
     if not form.is_valid():
         return _render_index(request, form, status=400)
-    too_fast = refuse_if_too_fast(
-        request,
-        "chat-room",
-        rate=ROOM_CREATE_RATE,
-        form=form,
-        message="You have created several rooms already. Try again in {minutes} "
-        "minutes; your title is kept below.",
-        render=lambda status: _render_index(request, form, status=status),
+    wait = count_form_write(
+        request, "chat-room", rate=ROOM_CREATE_RATE, form=form, message=TOO_MANY_ROOMS
     )
-    if too_fast is not None:
-        return too_fast
+    if wait is not None:
+        return too_many(_render_index(request, form), wait)
     try:
         room = services.create_room(
             title=form.cleaned_data["title"], created_by=request.user
@@ -98,17 +100,11 @@ def room(request, slug):
     if not form.is_valid():
         return _render_room(request, room, form, status=400)
 
-    too_fast = refuse_if_too_fast(
-        request,
-        "chat",
-        rate=settings.NETSITE_CHAT_RATE,
-        form=form,
-        message="You are sending too fast. Try again in {seconds} seconds; "
-        "your text is kept below.",
-        render=lambda status: _render_room(request, room, form, status=status),
+    wait = count_form_write(
+        request, "chat", rate=settings.NETSITE_CHAT_RATE, form=form, message=TOO_FAST
     )
-    if too_fast is not None:
-        return too_fast
+    if wait is not None:
+        return too_many(_render_room(request, room, form), wait)
 
     try:
         services.post_message(

@@ -28,21 +28,25 @@ def rate_ident(request):
     return f"ip:{client_ip(request)}"
 
 
-def refuse_if_too_fast(request, scope, *, rate, form, message, render):
+def count_form_write(request, scope, *, rate, form, message):
     """
-    Count one write by the requester; over ``rate``, return a 429 page.
+    Count one form write by the requester; within ``rate`` return ``None``.
 
-    The page is ``render(status=429)`` with ``message`` (formatted with
-    ``seconds`` and ``minutes`` to wait) as the form's error, so the text the
-    person typed is kept; within the rate, return ``None``.
+    Over it, put ``message`` (formatted with the ``seconds`` and ``minutes``
+    to wait) on ``form`` as its error, and return the seconds to wait: the
+    view renders the form again, the text the person typed kept, through
+    ``too_many``.
     """
     retry_after = check_rate(scope, rate_ident(request), rate=rate)
-    if retry_after is None:
-        return None
-    form.add_error(
-        None, message.format(seconds=retry_after, minutes=retry_after // 60 + 1)
-    )
-    response = render(status=429)
+    if retry_after is not None:
+        minutes = retry_after // 60 + 1
+        form.add_error(None, message.format(seconds=retry_after, minutes=minutes))
+    return retry_after
+
+
+def too_many(response, retry_after):
+    """Make ``response`` a 429 that says when to try again."""
+    response.status_code = 429
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -128,8 +128,14 @@ class _LocalFanout:
         """Put ``message`` itself (no copy) in the mailbox of each member of ``key``."""
         self._maybe_sweep()
         channels = self.members.get(key)
-        if not channels:
-            return
+        if channels:
+            self._put(channels, message)
+
+    def _deliver(self, channel, message):
+        """Queue a message for one channel, overflowing it rather than dropping."""
+        self._put((channel,), message)
+
+    def _put(self, channels, message):
         mailboxes = self.mailboxes
         # put_nowait only schedules waiting receivers, so ``channels`` cannot
         # change while this loop runs.
@@ -143,16 +149,6 @@ class _LocalFanout:
                 box.queue.put_nowait(message)
             except asyncio.QueueFull:
                 self._overflow(channel, box, reason="full")
-
-    def _deliver(self, channel, message):
-        """Queue a message for one channel, overflowing it rather than dropping."""
-        box = self._mailbox(channel)
-        if box.overflowed:
-            return
-        try:
-            box.queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self._overflow(channel, box, reason="full")
 
     def _overflow(self, channel, box, *, reason):
         queue = box.queue

@@ -22,19 +22,29 @@ class ModeratedQuerySet(models.QuerySet):
         return self.filter(id__in=[getattr(item, "pk", item) for item in items])
 
 
-class ModeratedContent(models.Model):
-    NAME_MAX_LENGTH = 40
-    CLIENT_ID_MAX_LENGTH = 64
-    GUEST_NAME = "guest"
-
-    author = models.ForeignKey(
+def user_link(related_name, **options):
+    """A link to a user that may be empty, and empties when the user is deleted."""
+    return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="%(app_label)s_%(class)ss",
-        help_text="Empty for a guest.",
+        related_name=related_name,
+        **options,
     )
+
+
+class ModeratedContent(models.Model):
+    # Each kind names its text field, its length limit and what an empty
+    # one is told (content.services.clean_text).
+    TEXT_FIELD = None
+    TEXT_MAX_LENGTH = None
+    EMPTY_TEXT = None
+    NAME_MAX_LENGTH = 40
+    CLIENT_ID_MAX_LENGTH = 64
+    GUEST_NAME = "guest"
+
+    author = user_link("%(app_label)s_%(class)ss", help_text="Empty for a guest.")
     display_name = models.CharField(
         max_length=NAME_MAX_LENGTH,
         help_text="The name shown: the username, or the guest's choice.",
@@ -49,13 +59,7 @@ class ModeratedContent(models.Model):
     )
     hidden = models.BooleanField(default=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    hidden_by = user_link("+")
 
     class Meta:
         abstract = True

@@ -173,6 +173,11 @@ def read_csv(stream):
 READERS = {"jsonl": read_jsonl, "csv": read_csv}
 
 
+def add_kind_argument(parser, help):
+    """Add the ``kind`` argument (posts or messages) to a command."""
+    parser.add_argument("kind", choices=list(KINDS), help=help)
+
+
 def add_format_argument(parser):
     """Add ``--format`` (``fmt``) to a command; ``file_format`` fills it in."""
     parser.add_argument(

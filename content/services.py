@@ -73,12 +73,17 @@ def author_and_name(author, display_name):
     return None, clean_display_name(display_name)
 
 
-def clean_text(text, *, field, limit, noun, empty):
-    """Return trimmed text for ``field``; refuse it empty or over ``limit``."""
+def clean_text(model, text):
+    """
+    Return the trimmed text of a ``model`` item (its ``TEXT_FIELD``); refuse
+    it empty (``EMPTY_TEXT`` says so) or over ``TEXT_MAX_LENGTH``.
+    """
+    field, limit = model.TEXT_FIELD, model.TEXT_MAX_LENGTH
     text = (text or "").strip()
     if not text:
-        raise invalid(field, empty, "empty")
+        raise invalid(field, model.EMPTY_TEXT, "empty")
     if len(text) > limit:
+        noun = model._meta.verbose_name_plural
         raise invalid(
             field,
             f"Keep {noun} to {limit:,} characters (this one has {len(text):,}).",

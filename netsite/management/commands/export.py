@@ -27,9 +27,7 @@ class Command(OperatorCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "kind", choices=["posts", "messages"], help="What to export."
-        )
+        records.add_kind_argument(parser, help="What to export.")
         parser.add_argument(
             "--room", metavar="SLUG", help="Only this chat room (messages only)."
         )

@@ -31,9 +31,7 @@ class Command(OperatorCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "kind", choices=["posts", "messages"], help="What the file holds."
-        )
+        records.add_kind_argument(parser, help="What the file holds.")
         parser.add_argument("file", metavar="FILE", help="The file, or - for stdin.")
         records.add_format_argument(parser)
         parser.add_argument(
