@@ -132,7 +132,7 @@ class ModeratedViewSetMixin:
         user = self.request.user
         if not is_moderator(user, self.moderated_app):
             raise exceptions.PermissionDenied("Only moderators may hide or show items.")
-        (self.moderation.hide if hidden else self.moderation.unhide)([item], user)
+        (self.moderation.hide if hidden else self.moderation.unhide)([item], by=user)
         item.refresh_from_db()
 
     # The write path of an update or delete: the app's moderation services.
@@ -146,11 +146,11 @@ class ModeratedViewSetMixin:
             return
         with service_errors():
             serializer.instance = self.moderation.edit(
-                serializer.instance, text, self.request.user
+                serializer.instance, text, by=self.request.user
             )
 
     def perform_destroy(self, instance):
-        self.moderation.delete([instance], self.request.user)
+        self.moderation.delete([instance], by=self.request.user)
 
 
 class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):

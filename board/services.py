@@ -52,15 +52,13 @@ def _post_event(post):
     }
 
 
-def _publish_deleted(ids):
-    for post_id in ids:
-        publish_on_commit(
-            BOARD_GROUP,
-            {
-                "type": "board.delete",
-                "text": encode_frame({"type": "delete", "id": post_id}),
-            },
-        )
+def _shown(post):
+    return BOARD_GROUP, _post_event(post)
+
+
+def _removed(post):
+    frame = encode_frame({"type": "delete", "id": post.pk})
+    return BOARD_GROUP, {"type": "board.delete", "text": frame}
 
 
 def create_post(*, body, author=None, display_name=None, client_id=None):
@@ -86,82 +84,24 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
             client_id=client_id,
             created=timezone.now(),
         )
-        publish_on_commit(BOARD_GROUP, _post_event(post))
+        publish_on_commit(*_shown(post))
     logger.info("post created", extra={"post_id": post.pk, "author": name})
     return post
 
 
-def edit_post(*, post, body, by):
-    """Replace a post's body; open pages receive it again under the same id."""
-    post.body = clean_text(Post, body)
-    with transaction.atomic():
-        post.save(update_fields=["body"])
-        publish_on_commit(BOARD_GROUP, _post_event(post))
-    logger.info("post edited", extra={"post_id": post.pk, "by": str(by)})
-    return post
-
-
-def hide_posts(*, posts, by):
-    """Hide the visible ones of ``posts``; return how many were hidden."""
-    with transaction.atomic():
-        targets = Post.objects.matching(posts).filter(hidden=False)
-        ids = list(targets.values_list("id", flat=True))
-        Post.objects.filter(id__in=ids).update(
-            hidden=True, hidden_at=timezone.now(), hidden_by=by
-        )
-        _publish_deleted(ids)
-    logger.info("posts hidden", extra={"post_ids": ids, "by": str(by)})
-    return len(ids)
-
-
-def unhide_posts(*, posts, by):
-    """Show hidden ``posts`` again; return how many were restored."""
-    with transaction.atomic():
-        ids = list(
-            Post.objects.matching(posts)
-            .filter(hidden=True)
-            .values_list("id", flat=True)
-        )
-        Post.objects.filter(id__in=ids).update(
-            hidden=False, hidden_at=None, hidden_by=None
-        )
-        for post in Post.objects.filter(id__in=ids).order_by("id"):
-            publish_on_commit(BOARD_GROUP, _post_event(post))
-    logger.info("posts unhidden", extra={"post_ids": ids, "by": str(by)})
-    return len(ids)
-
-
-def delete_posts(*, posts, by):
-    """Delete ``posts`` for good; return how many were deleted."""
-    with transaction.atomic():
-        ids = list(Post.objects.matching(posts).values_list("id", flat=True))
-        Post.objects.filter(id__in=ids).delete()
-        _publish_deleted(ids)
-    logger.info("posts deleted", extra={"post_ids": ids, "by": str(by)})
-    return len(ids)
+# Hiding, unhiding, editing and deleting: the same for board and chat, apart
+# from what pages are told (content.services.Moderation).
+moderation = Moderation(Post, shown=_shown, removed=_removed)
+hide_posts = moderation.hide
+unhide_posts = moderation.unhide
+edit_post = moderation.edit
+delete_posts = moderation.delete
 
 
 def clear_board(*, by):
     """Hide every visible post (the board's "clear messages"); return the count."""
-    with transaction.atomic():
-        count = Post.objects.visible().update(
-            hidden=True, hidden_at=timezone.now(), hidden_by=by
-        )
-        publish_on_commit(
-            BOARD_GROUP,
-            {"type": "board.clear", "text": encode_frame({"type": "clear"})},
-        )
-    logger.info("board cleared", extra={"hidden": count, "by": str(by)})
-    return count
-
-
-# What the admin and the API call to moderate posts.
-moderation = Moderation(
-    hide=lambda items, by: hide_posts(posts=items, by=by),
-    unhide=lambda items, by: unhide_posts(posts=items, by=by),
-    edit=lambda item, text, by: edit_post(post=item, body=text, by=by),
-    delete=lambda items, by: delete_posts(posts=items, by=by),
-)
+    event = {"type": "board.clear", "text": encode_frame({"type": "clear"})}
+    return moderation.clear(Post.objects, by=by, group=BOARD_GROUP, event=event)
 
 
 # Bulk writes for the operators' commands ---------------------------------------

@@ -25,7 +25,11 @@ class Room(models.Model):
     @property
     def group_name(self):
         """Channel-layer group of the room: ASCII and short whatever the slug."""
-        return f"chat.room.{self.pk}"
+        return self.group_for(self.pk)
+
+    @staticmethod
+    def group_for(room_id):
+        return f"chat.room.{room_id}"
 
 
 class MessageQuerySet(ModeratedQuerySet):

@@ -153,95 +153,31 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
             client_id=client_id,
             created=timezone.now(),
         )
-        publish_on_commit(
-            room.group_name,
-            message_event(message),
-        )
+        publish_on_commit(room.group_name, message_event(message))
     return message
 
 
-def edit_message(*, message, text, by):
-    """Replace a message's text; open pages receive it again with the same id."""
-    message.text = clean_text(Message, text)
-    with transaction.atomic():
-        message.save(update_fields=["text"])
-        publish_on_commit(
-            message.room.group_name,
-            message_event(message),
-        )
-    return message
+def _shown(message):
+    return message.room.group_name, message_event(message)
 
 
-def _announce_deleted(rows):
-    for message_id, room_id in rows:
-        publish_on_commit(f"chat.room.{room_id}", delete_event(message_id))
+def _removed(message):
+    return Room.group_for(message.room_id), delete_event(message.pk)
 
 
-def hide_messages(*, messages, by):
-    """Hide the visible ones of ``messages``; return how many were hidden."""
-    with transaction.atomic():
-        rows = list(
-            Message.objects.matching(messages)
-            .filter(hidden=False)
-            .values_list("id", "room_id")
-        )
-        Message.objects.filter(id__in=[r[0] for r in rows]).update(
-            hidden=True, hidden_at=timezone.now(), hidden_by=by
-        )
-        _announce_deleted(rows)
-    logger.info("messages hidden", extra={"count": len(rows), "by": str(by)})
-    return len(rows)
-
-
-def unhide_messages(*, messages, by):
-    """Show hidden ``messages`` again; return how many were restored."""
-    with transaction.atomic():
-        restored = list(
-            Message.objects.matching(messages)
-            .filter(hidden=True)
-            .select_related("room")
-            .order_by("id")
-        )
-        Message.objects.filter(id__in=[m.pk for m in restored]).update(
-            hidden=False, hidden_at=None, hidden_by=None
-        )
-        for message in restored:
-            publish_on_commit(
-                message.room.group_name,
-                message_event(message),
-            )
-    logger.info("messages unhidden", extra={"count": len(restored), "by": str(by)})
-    return len(restored)
-
-
-def delete_messages(*, messages, by):
-    """Delete ``messages`` for good; return how many were deleted."""
-    with transaction.atomic():
-        rows = list(Message.objects.matching(messages).values_list("id", "room_id"))
-        Message.objects.filter(id__in=[r[0] for r in rows]).delete()
-        _announce_deleted(rows)
-    logger.info("messages deleted", extra={"count": len(rows), "by": str(by)})
-    return len(rows)
+# Hiding, unhiding, editing and deleting: the same for board and chat, apart
+# from what pages are told (content.services.Moderation).
+moderation = Moderation(Message, shown=_shown, removed=_removed, related=["room"])
+hide_messages = moderation.hide
+unhide_messages = moderation.unhide
+edit_message = moderation.edit
+delete_messages = moderation.delete
 
 
 def clear_room(*, room, by):
     """Hide every visible message of ``room``; return how many were hidden."""
-    with transaction.atomic():
-        count = room.messages.visible().update(
-            hidden=True, hidden_at=timezone.now(), hidden_by=by
-        )
-        publish_on_commit(room.group_name, clear_event())
-    logger.info("room cleared", extra={"room": room.slug, "hidden": count})
-    return count
-
-
-# What the admin and the API call to moderate messages.
-moderation = Moderation(
-    hide=lambda items, by: hide_messages(messages=items, by=by),
-    unhide=lambda items, by: unhide_messages(messages=items, by=by),
-    edit=lambda item, text, by: edit_message(message=item, text=text, by=by),
-    delete=lambda items, by: delete_messages(messages=items, by=by),
-)
+    rows = room.messages.all()
+    return moderation.clear(rows, by=by, group=room.group_name, event=clear_event())
 
 
 # Bulk writes for the operators' commands ---------------------------------------

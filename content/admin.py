@@ -65,22 +65,26 @@ class ModerationAdmin(admin.ModelAdmin):
         permissions=["hide"], description="Hide selected %(verbose_name_plural)s"
     )
     def hide_selected(self, request, queryset):
-        self._report(request, "Hid", self.moderation.hide(queryset, request.user))
+        self._report(request, "Hid", self.moderation.hide(queryset, by=request.user))
 
     @admin.action(
         permissions=["hide"], description="Unhide selected %(verbose_name_plural)s"
     )
     def unhide_selected(self, request, queryset):
-        self._report(request, "Unhid", self.moderation.unhide(queryset, request.user))
+        self._report(
+            request, "Unhid", self.moderation.unhide(queryset, by=request.user)
+        )
 
     @admin.action(
         permissions=["delete"], description="Delete selected %(verbose_name_plural)s"
     )
     def delete_selected_items(self, request, queryset):
-        self._report(request, "Deleted", self.moderation.delete(queryset, request.user))
+        self._report(
+            request, "Deleted", self.moderation.delete(queryset, by=request.user)
+        )
 
     def delete_model(self, request, obj):
-        self.moderation.delete([obj], request.user)
+        self.moderation.delete([obj], by=request.user)
 
     def delete_queryset(self, request, queryset):
-        self.moderation.delete(queryset, request.user)
+        self.moderation.delete(queryset, by=request.user)

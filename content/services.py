@@ -7,17 +7,19 @@ app. Every interface translates it one way: the forms attach it to the field
 (``add_to_form``), the API returns it as field errors, and the chat consumer
 sends the first error's code and message in an error frame.
 
-Moderation: each app's services declare a ``Moderation`` (hide, unhide, edit,
-delete), which the admin and the API call, so both reach the same functions.
+Moderation: each app's services build a ``Moderation`` for their kind of
+content (hide, unhide, edit, delete, clear); the admin, the API and the pages
+all call it.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
+from content.events import publish_on_commit
 from content.models import ModeratedContent
 
 
@@ -92,11 +94,87 @@ def clean_text(model, text):
     return text
 
 
-@dataclass(frozen=True)
 class Moderation:
-    """An app's moderation services, called alike by the admin and the API."""
+    """
+    The moderation services of one kind of content: hide, unhide, edit,
+    delete and clear, each one transaction that tells open pages on commit.
 
-    hide: Callable[..., int]  # (items, by) -> how many were hidden
-    unhide: Callable[..., int]  # (items, by) -> how many were shown again
-    edit: Callable[..., Any]  # (item, text, by) -> the item
-    delete: Callable[..., int]  # (items, by) -> how many were deleted
+    The app says what its pages are told: ``shown(item)`` returns the
+    ``(group, event)`` that shows an item (new, edited or unhidden), and
+    ``removed(item)`` the one that takes it away (hidden or deleted).
+    ``related`` names the relations those two read, fetched with the items.
+    The admin and the API call these, as do the app's own pages.
+    """
+
+    def __init__(self, model, *, shown, removed, related=()):
+        self.model = model
+        self.shown = shown
+        self.removed = removed
+        self.related = related
+        self.logger = logging.getLogger(f"{model._meta.app_label}.services")
+        self.noun = model._meta.verbose_name_plural
+
+    def _rows(self, items):
+        return self.model.objects.matching(items).select_related(*self.related)
+
+    def _announce(self, items, event_of):
+        for item in items:
+            publish_on_commit(*event_of(item))
+
+    def _log(self, action, items, by):
+        ids = [item.pk for item in items]
+        self.logger.info(f"{self.noun} {action}", extra={"ids": ids, "by": str(by)})
+
+    def hide(self, items, *, by):
+        """Hide the visible ones of ``items``; return how many were hidden."""
+        with transaction.atomic():
+            changed = list(self._rows(items).filter(hidden=False).order_by("id"))
+            self.model.objects.matching(changed).update(
+                hidden=True, hidden_at=timezone.now(), hidden_by=by
+            )
+            self._announce(changed, self.removed)
+        self._log("hidden", changed, by)
+        return len(changed)
+
+    def unhide(self, items, *, by):
+        """Show hidden ``items`` again; return how many were restored."""
+        with transaction.atomic():
+            changed = list(self._rows(items).filter(hidden=True).order_by("id"))
+            self.model.objects.matching(changed).update(
+                hidden=False, hidden_at=None, hidden_by=None
+            )
+            for item in changed:
+                item.hidden = False
+            self._announce(changed, self.shown)
+        self._log("unhidden", changed, by)
+        return len(changed)
+
+    def edit(self, item, text, *, by):
+        """Replace an item's text; open pages receive it again, same id."""
+        field = self.model.TEXT_FIELD
+        setattr(item, field, clean_text(self.model, text))
+        with transaction.atomic():
+            item.save(update_fields=[field])
+            self._announce([item], self.shown)
+        self._log("edited", [item], by)
+        return item
+
+    def delete(self, items, *, by):
+        """Delete ``items`` for good; return how many were deleted."""
+        with transaction.atomic():
+            gone = list(self._rows(items).order_by("id"))
+            self.model.objects.matching(gone).delete()
+            self._announce(gone, self.removed)
+        self._log("deleted", gone, by)
+        return len(gone)
+
+    def clear(self, rows, *, by, group, event):
+        """Hide every visible one of ``rows``, then send ``event`` to ``group``."""
+        with transaction.atomic():
+            count = rows.visible().update(
+                hidden=True, hidden_at=timezone.now(), hidden_by=by
+            )
+            publish_on_commit(group, event)
+        extra = {"hidden": count, "by": str(by)}
+        self.logger.info(f"{self.noun} cleared", extra=extra)
+        return count

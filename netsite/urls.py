@@ -12,7 +12,18 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("lab/", include("netsite.lab.urls")),
     path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/account.html",
+            extra_context={
+                "heading": "Log in",
+                "button": "Log in",
+                "signup_link": True,
+            },
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -90,7 +90,12 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     status = 400 if request.method == "POST" else 200
-    return render(request, "registration/signup.html", {"form": form}, status=status)
+    return render(
+        request,
+        "registration/account.html",
+        {"form": form, "heading": "Sign up", "button": "Create account"},
+        status=status,
+    )
 
 
 def _error(request, status, reason, detail):

@@ -13,7 +13,7 @@ def history(room, author, moderator):
         chat_services.post_message(room=room, text=f"m{n}", author=author)
         for n in range(5)
     ]
-    chat_services.hide_messages(messages=[sent[3]], by=moderator)
+    chat_services.hide_messages([sent[3]], by=moderator)
     return sent
 
 

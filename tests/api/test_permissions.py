@@ -110,9 +110,9 @@ def test_a_hidden_item_is_not_found_except_for_moderators(
 ):
     obj = make(resource, author)
     if resource == "post":
-        board_services.hide_posts(posts=[obj], by=moderator)
+        board_services.hide_posts([obj], by=moderator)
     else:
-        chat_services.hide_messages(messages=[obj], by=moderator)
+        chat_services.hide_messages([obj], by=moderator)
     url = RESOURCES[resource]["detail"](obj)
     list_url = RESOURCES[resource]["list"](obj)
 

@@ -64,7 +64,7 @@ async def test_hidden_posts_and_a_cleared_board_reach_a_listener(
     second = await sync_to_async(services.create_post)(body="two")
     listener = await listen()
     try:
-        await sync_to_async(services.hide_posts)(posts=[first, second], by=moderator)
+        await sync_to_async(services.hide_posts)([first, second], by=moderator)
         deletes = [await frame(listener), await frame(listener)]
         assert sorted(deletes, key=lambda f: f["id"]) == [
             {"type": "delete", "id": first.pk},

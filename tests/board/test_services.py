@@ -60,12 +60,12 @@ def test_a_repeated_client_id_returns_the_first_post(user):
 def test_hide_unhide_and_delete_report_what_they_changed(moderator):
     posts = [services.create_post(body=f"p{n}") for n in range(3)]
 
-    assert services.hide_posts(posts=posts[:2], by=moderator) == 2
-    assert services.hide_posts(posts=posts[:2], by=moderator) == 0
+    assert services.hide_posts(posts[:2], by=moderator) == 2
+    assert services.hide_posts(posts[:2], by=moderator) == 0
     hidden = Post.objects.get(pk=posts[0].pk)
     assert hidden.hidden and hidden.hidden_by == moderator and hidden.hidden_at
-    assert services.unhide_posts(posts=posts[:1], by=moderator) == 1
-    assert services.delete_posts(posts=posts[2:], by=moderator) == 1
+    assert services.unhide_posts(posts[:1], by=moderator) == 1
+    assert services.delete_posts(posts[2:], by=moderator) == 1
     assert list(Post.objects.visible().values_list("pk", flat=True)) == [posts[0].pk]
 
 

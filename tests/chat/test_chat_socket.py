@@ -210,7 +210,7 @@ async def test_hiding_a_message_sends_a_delete_frame(room, django_user_model):
     message = await sync_to_async(services.post_message)(room=room, text="rude")
     client = await open_room(room)
     try:
-        await sync_to_async(services.hide_messages)(messages=[message], by=moderator)
+        await sync_to_async(services.hide_messages)([message], by=moderator)
         assert await receive(client) == {"type": "delete", "id": message.pk}
         await sync_to_async(services.clear_room)(room=room, by=moderator)
         assert await receive(client) == {"type": "clear"}

@@ -29,7 +29,7 @@ def posts(db, django_user_model):
     first = create_post(body="First, by a guest", display_name="kim")
     second = create_post(body="Second", author=ada, client_id="c-1")
     hidden = create_post(body="Hidden one")
-    hide_posts(posts=[hidden], by=ada)
+    hide_posts([hidden], by=ada)
     return first, second, hidden
 
 

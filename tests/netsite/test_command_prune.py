@@ -27,7 +27,7 @@ def age(rows, days):
 def content(db):
     visible = create_post(body="keep me")
     old, recent = create_post(body="old"), create_post(body="recent")
-    hide_posts(posts=[old, recent], by=None)
+    hide_posts([old, recent], by=None)
     age(Post.objects.filter(pk=old.pk), 40)
     general, music = create_room(title="General"), create_room(title="Music")
     messages = {
@@ -35,7 +35,7 @@ def content(db):
         for room in (general, music)
         for kind in ("visible", "old")
     }
-    hide_messages(messages=[m for (_, k), m in messages.items() if k == "old"], by=None)
+    hide_messages([m for (_, k), m in messages.items() if k == "old"], by=None)
     age(Message.objects.filter(hidden=True), 40)
     return {"visible": visible, "old": old, "recent": recent}
 

@@ -42,7 +42,7 @@ def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
 def test_the_same_seed_gives_the_same_content():
     run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
     first = list(Post.objects.order_by("id").values_list("body", "display_name"))
-    delete_posts(posts=Post.objects.all(), by=None)
+    delete_posts(Post.objects.all(), by=None)
 
     run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
 
