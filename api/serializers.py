@@ -95,6 +95,8 @@ HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
 class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     """Fields shared by posts and messages: who wrote it, and moderation."""
 
+    shared_fields = ["author", "guest", "created", "client_id", "hidden"]
+
     author = serializers.CharField(
         source="display_name",
         read_only=True,
@@ -121,17 +123,7 @@ class PostSerializer(AuthoredSerializer):
 
     class Meta:
         model = Post
-        fields = [
-            "url",
-            "id",
-            "body",
-            "author",
-            "guest",
-            "created",
-            "client_id",
-            "hidden",
-            "html_url",
-        ]
+        fields = ["url", "id", "body", *AuthoredSerializer.shared_fields, "html_url"]
         read_only_fields = ["created"]
         extra_kwargs = {"url": {"view_name": "api:post-detail"}}
 
@@ -189,11 +181,7 @@ class MessageSerializer(AuthoredSerializer):
             "room",
             "room_slug",
             "text",
-            "author",
-            "guest",
-            "created",
-            "client_id",
-            "hidden",
+            *AuthoredSerializer.shared_fields,
         ]
         read_only_fields = ["created"]
         extra_kwargs = {"url": {"view_name": "api:message-detail"}}

@@ -15,6 +15,8 @@ class Post(ModeratedContent):
     TEXT_FIELD = "body"
     TEXT_MAX_LENGTH = BODY_MAX_LENGTH
     EMPTY_TEXT = "Write something before posting."
+    # A member's client_id names one post; a guest's names none.
+    RETRY_KEY = ("author_id", "client_id")
 
     body = models.TextField(max_length=BODY_MAX_LENGTH)
 

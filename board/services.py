@@ -14,19 +14,14 @@ already encoded as JSON text, so it is encoded once for all listeners:
 
 import logging
 
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from board.models import Post
 from content import bulk
-from content.events import encode_frame, publish_on_commit, utc_iso
+from content.events import encode_frame, utc_iso
 from content.services import (
     Moderation,
-    author_and_name,
-    clean_client_id,
-    clean_display_name,
-    clean_text,
+    create_item,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,23 +64,15 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
     ``display_name``. A ``client_id`` that the same author already used
     returns the post stored then instead of a second copy.
     """
-    body = clean_text(Post, body)
-    author, name = author_and_name(author, display_name)
-    client_id = clean_client_id(client_id)
-    with transaction.atomic():
-        if client_id is not None and author is not None:
-            existing = Post.objects.filter(author=author, client_id=client_id).first()
-            if existing is not None:
-                return existing
-        post = Post.objects.create(
-            body=body,
-            author=author,
-            display_name=name,
-            client_id=client_id,
-            created=timezone.now(),
-        )
-        publish_on_commit(*_shown(post))
-    logger.info("post created", extra={"post_id": post.pk, "author": name})
+    post = create_item(
+        Post,
+        text=body,
+        author=author,
+        display_name=display_name,
+        client_id=client_id,
+        shown=_shown,
+    )
+    logger.info("post created", extra={"post_id": post.pk, "author": post.display_name})
     return post
 
 
@@ -135,34 +122,14 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
     added, skipped = bulk.import_rows(
         Post,
         rows,
-        clean=lambda row: _clean_imported_post(row, users, keep_unknown_authors),
-        # As in create_post: a signed-in author's client_id names one post; a
-        # guest's names none.
-        retry_key=("author_id", "client_id"),
-        guest_retries=False,
+        clean=lambda row: bulk.clean_imported(
+            Post, row, users, keep_unknown_authors=keep_unknown_authors
+        ),
         batch_size=batch_size,
         progress=progress,
     )
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
-
-
-def _clean_imported_post(row, users, keep_unknown_authors):
-    body = clean_text(Post, row.get("body"))
-    author_id, name = bulk.imported_author(
-        row, users, keep_unknown_authors=keep_unknown_authors
-    )
-    name = clean_display_name(name)
-    client_id = clean_client_id(row.get("client_id"))
-    return {
-        "id": row["id"],
-        "created": row["created"],
-        "author_id": author_id,
-        "display_name": name,
-        "body": body,
-        "client_id": client_id,
-        **bulk.imported_moderation(row, users),
-    }
 
 
 def seed_posts(*, count, rng, batch_size=10_000, progress=None):

@@ -42,6 +42,10 @@ class Message(ModeratedContent):
     TEXT_FIELD = "text"
     TEXT_MAX_LENGTH = 2000
     EMPTY_TEXT = "Write something before sending."
+    # A client_id names one message per room and sender, guests told apart
+    # by display name.
+    RETRY_KEY = ("room_id", "author_id", "display_name", "client_id")
+    GUEST_RETRIES = True
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     text = models.TextField(max_length=TEXT_MAX_LENGTH)

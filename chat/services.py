@@ -27,10 +27,7 @@ from content import bulk
 from content.events import encode_frame, publish_on_commit, utc_iso
 from content.services import (
     Moderation,
-    author_and_name,
-    clean_client_id,
-    clean_display_name,
-    clean_text,
+    create_item,
     invalid,
 )
 
@@ -128,6 +125,14 @@ def delete_room(*, room, by):
     logger.info("room deleted", extra={"room": room.slug, "by": str(by)})
 
 
+def _shown(message):
+    return message.room.group_name, message_event(message)
+
+
+def _removed(message):
+    return Room.group_for(message.room_id), delete_event(message.pk)
+
+
 def post_message(*, room, text, author=None, display_name=None, client_id=None):
     """
     Validate and store a message, then broadcast it to the room on commit.
@@ -135,34 +140,16 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
     A ``client_id`` the same sender already used in this room returns the
     message stored then, without storing or broadcasting it again.
     """
-    text = clean_text(Message, text)
-    author, name = author_and_name(author, display_name)
-    client_id = clean_client_id(client_id)
-    with transaction.atomic():
-        if client_id is not None:
-            existing = Message.objects.filter(
-                room=room, author=author, display_name=name, client_id=client_id
-            ).first()
-            if existing is not None:
-                return existing
-        message = Message.objects.create(
-            room=room,
-            author=author,
-            display_name=name,
-            text=text,
-            client_id=client_id,
-            created=timezone.now(),
-        )
-        publish_on_commit(room.group_name, message_event(message))
+    message = create_item(
+        Message,
+        text=text,
+        author=author,
+        display_name=display_name,
+        client_id=client_id,
+        shown=_shown,
+        room=room,
+    )
     return message
-
-
-def _shown(message):
-    return message.room.group_name, message_event(message)
-
-
-def _removed(message):
-    return Room.group_for(message.room_id), delete_event(message.pk)
 
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
@@ -218,10 +205,6 @@ def import_messages(
         clean=lambda row: _clean_imported_message(
             row, users, rooms, keep_unknown_authors
         ),
-        # As in post_message: a client_id names one message per room and
-        # sender, a guest being told apart by display name.
-        retry_key=("room_id", "author_id", "display_name", "client_id"),
-        guest_retries=True,
         batch_size=batch_size,
         progress=progress,
         sequences=(Room, Message),
@@ -253,22 +236,10 @@ def _imported_room_id(row, rooms):
 
 
 def _clean_imported_message(row, users, rooms, keep_unknown_authors):
-    text = clean_text(Message, row.get("text"))
-    author_id, name = bulk.imported_author(
-        row, users, keep_unknown_authors=keep_unknown_authors
+    fields = bulk.clean_imported(
+        Message, row, users, keep_unknown_authors=keep_unknown_authors
     )
-    name = clean_display_name(name)
-    client_id = clean_client_id(row.get("client_id"))
-    return {
-        "id": row["id"],
-        "room_id": _imported_room_id(row, rooms),
-        "created": row["created"],
-        "author_id": author_id,
-        "display_name": name,
-        "text": text,
-        "client_id": client_id,
-        **bulk.imported_moderation(row, users),
-    }
+    return {**fields, "room_id": _imported_room_id(row, rooms)}
 
 
 def seed_rooms(*, count, rng):

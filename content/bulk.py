@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from content.services import clean_client_id, clean_display_name, clean_text
+
 
 def batched(iterable, size):
     """Yield lists of up to ``size`` items of ``iterable``."""
@@ -68,8 +70,6 @@ def import_rows(
     rows,
     *,
     clean,
-    retry_key,
-    guest_retries,
     batch_size,
     progress,
     sequences=None,
@@ -85,10 +85,10 @@ def import_rows(
     already stored with the same ``created`` moment is skipped, and one whose
     id is stored with another is a conflict: the file comes from another site.
 
-    ``retry_key`` names the fields under which the one-row service stores a
-    write with a ``client_id`` once; a row matching a stored one there is
-    skipped too, so that importing a file twice adds nothing. A guest's
-    ``client_id`` counts only with ``guest_retries``.
+    The model's ``RETRY_KEY`` names the fields under which the one-row
+    service stores a write with a ``client_id`` once; a row matching a stored
+    one there is skipped too, so that importing a file twice adds nothing. A
+    guest's ``client_id`` counts only with the model's ``GUEST_RETRIES``.
 
     ``progress(n)`` is called after each batch of ``n`` rows. Once all rows
     are stored, the id sequences of ``sequences`` (``model`` alone by
@@ -104,9 +104,7 @@ def import_rows(
                     fields.append((label, clean(row)))
                 except ValidationError as error:
                     errors.extend(f"{label}: {m}" for m in _messages(error))
-            new, duplicates, conflicts = _sort_imported(
-                model, fields, retry_key, guest_retries
-            )
+            new, duplicates, conflicts = _sort_imported(model, fields)
             errors.extend(conflicts)
             skipped += duplicates
             if not errors:
@@ -127,8 +125,9 @@ def _messages(error):
     return error.messages
 
 
-def _sort_imported(model, fields, retry_key, guest_retries):
+def _sort_imported(model, fields):
     """Split checked rows into new ones, a count of stored ones, and conflicts."""
+    retry_key, guest_retries = model.RETRY_KEY, model.GUEST_RETRIES
     rows = model._default_manager
     stored = dict(
         rows.filter(id__in=[f["id"] for _, f in fields]).values_list("id", "created")
@@ -168,6 +167,25 @@ def _sort_imported(model, fields, retry_key, guest_retries):
             if k is not None:
                 used.add(k)
     return new, duplicates, conflicts
+
+
+def clean_imported(model, row, users, *, keep_unknown_authors):
+    """
+    Return the fields that posts and messages share of an exported ``row``,
+    checked as the one-row services check them (``content.services``).
+    """
+    author_id, name = imported_author(
+        row, users, keep_unknown_authors=keep_unknown_authors
+    )
+    return {
+        "id": row["id"],
+        "created": row["created"],
+        "author_id": author_id,
+        "display_name": clean_display_name(name),
+        model.TEXT_FIELD: clean_text(model, row.get(model.TEXT_FIELD)),
+        "client_id": clean_client_id(row.get("client_id")),
+        **imported_moderation(row, users),
+    }
 
 
 def imported_author(row, users, *, keep_unknown_authors):

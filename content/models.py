@@ -40,6 +40,10 @@ class ModeratedContent(models.Model):
     TEXT_FIELD = None
     TEXT_MAX_LENGTH = None
     EMPTY_TEXT = None
+    # The fields under which a write with a client_id is stored once, and
+    # whether guests' client ids count (content.services.create_item).
+    RETRY_KEY = ()
+    GUEST_RETRIES = False
     NAME_MAX_LENGTH = 40
     CLIENT_ID_MAX_LENGTH = 64
     GUEST_NAME = "guest"

@@ -94,6 +94,36 @@ def clean_text(model, text):
     return text
 
 
+def create_item(model, *, text, author, display_name, client_id, shown, **fields):
+    """
+    Validate and store a new post or message, then publish it on commit.
+
+    ``author`` is a user, or ``None`` for a guest, who may choose
+    ``display_name``. A ``client_id`` already stored under the model's
+    ``RETRY_KEY`` (a guest's only if ``GUEST_RETRIES``) returns the item
+    stored then instead of a second copy. ``shown(item)`` is the ``(group,
+    event)`` that tells open pages; ``fields`` are the model's own (a room).
+    """
+    author, name = author_and_name(author, display_name)
+    item = model(
+        author=author,
+        display_name=name,
+        client_id=clean_client_id(client_id),
+        **{model.TEXT_FIELD: clean_text(model, text)},
+        **fields,
+    )
+    with transaction.atomic():
+        if item.client_id is not None and (author is not None or model.GUEST_RETRIES):
+            retry = {key: getattr(item, key) for key in model.RETRY_KEY}
+            existing = model.objects.filter(**retry).first()
+            if existing is not None:
+                return existing
+        item.created = timezone.now()
+        item.save(force_insert=True)
+        publish_on_commit(*shown(item))
+    return item
+
+
 class Moderation:
     """
     The moderation services of one kind of content: hide, unhide, edit,

@@ -27,7 +27,8 @@ MAX_REPORTED = 20
 class Command(OperatorCommand):
     help = (
         "Import posts or messages from a file written by `manage.py export` "
-        "(JSON Lines or CSV). Stores all lines or, if any line is bad, none."
+        "(JSON Lines or CSV). Stores all lines or, if any line is bad, none; "
+        "importing the same file twice adds nothing."
     )
 
     def add_arguments(self, parser):
