@@ -82,6 +82,19 @@ def test_the_terminal_client_reconnects_and_resumes_after_a_restart(site):
         process.kill()
 
 
+def test_the_terminal_client_starts_with_the_rooms_latest_messages(site):
+    said = site.manage("say", "lobby", "said before you came")
+    assert said.returncode == 0, said.stderr
+    process, lines = site.client("lobby")
+    try:
+        lines.expect("system: said before you came")
+        lines.expect("* connected")
+        process.stdin.close()
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        process.kill()
+
+
 def test_the_terminal_client_names_an_unknown_room(site):
     process, lines = site.client("nowhere")
     try:

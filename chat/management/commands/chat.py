@@ -2,7 +2,8 @@
 ``manage.py chat <room>``: a terminal client for a chat room.
 
 It speaks the same WebSocket protocol as the room page (docs/protocol.md):
-prints the room's messages as they arrive, sends each typed line with a
+prints the room's latest messages (read through the REST API), then each
+message as it arrives, sends each typed line with a
 ``client_id``, reports acks and errors, and on a dropped connection
 reconnects with jittered backoff, resumes with ``?after=<last id seen>`` and
 sends again whatever was not acknowledged (the server stores a retried
@@ -27,7 +28,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from django.core.management.base import BaseCommand, CommandError
 
 ACK_WAIT = 5  # seconds to wait for outstanding acks after end of input
-LAST_ID = re.compile(r'data-last-id="(\d+)"')
+HISTORY = 20  # messages shown on start
 
 
 class Resume(Exception):
@@ -36,7 +37,9 @@ class Resume(Exception):
 
 class TerminalClient:
     def __init__(self, *, base_url, slug, name, stdin, write):
-        self.http_url = re.sub(r"^ws", "http", base_url) + f"/chat/{quote(slug)}/"
+        http_url = re.sub(r"^ws", "http", base_url)
+        self.page_url = f"{http_url}/chat/{quote(slug)}/"
+        self.api_url = f"{http_url}/api/rooms/{quote(slug)}/messages/"
         self.ws_url = base_url + f"/ws/chat/{quote(slug)}/"
         self.name = name
         self.stdin = stdin
@@ -57,27 +60,33 @@ class TerminalClient:
 
         threading.Thread(target=read, daemon=True).start()
 
-    def fetch_last_id(self):
-        """Return the room's newest message id, so that no gap is possible."""
+    def fetch_history(self):
+        """
+        Return the room's latest messages, oldest first, from the REST API.
+
+        The newest one's id is where the socket resumes, so no gap is possible
+        between what is printed here and what arrives live.
+        """
+        url = f"{self.api_url}?limit={HISTORY}"
         try:
-            with urlopen(self.http_url, timeout=10) as response:  # noqa: S310
-                page = response.read().decode("utf-8", "replace")
+            with urlopen(url, timeout=10) as response:  # noqa: S310
+                page = json.load(response)
         except HTTPError as error:
             if error.code == 404:
-                raise CommandError(f"There is no room at {self.http_url}.") from None
-            raise CommandError(f"{self.http_url} answered {error.code}.") from None
-        except (URLError, OSError) as error:
+                raise CommandError(f"There is no room at {self.page_url}.") from None
+            raise CommandError(f"{url} answered {error.code}.") from None
+        except (URLError, OSError, ValueError) as error:
             raise CommandError(
-                f"Cannot reach {self.http_url}: {getattr(error, 'reason', error)}. "
+                f"Cannot reach {url}: {getattr(error, 'reason', error)}. "
                 "Is the server running (manage.py serve)?"
             ) from None
-        found = LAST_ID.search(page)
-        return int(found.group(1)) if found else 0
+        return page["results"][::-1]
 
     async def run(self):
         loop = asyncio.get_running_loop()
         self.lines, self.eof = asyncio.Queue(), asyncio.Event()
-        self.last_id = await asyncio.to_thread(self.fetch_last_id)
+        for message in await asyncio.to_thread(self.fetch_history):
+            self.show({"type": "message", **message})
         self.start_reader(loop)
         attempt = 0
         while True:
