@@ -14,8 +14,7 @@ already encoded as JSON text, so it is encoded once for all listeners:
 
 import logging
 
-from django.template.loader import render_to_string
-
+from board.fragments import post_html
 from board.models import Post
 from content import bulk
 from content.events import encode_frame, utc_iso
@@ -36,7 +35,7 @@ def serialize_post(post):
         "author": post.display_name,
         "body": post.body,
         "created": utc_iso(post.created),
-        "html": render_to_string("board/_post.html", {"post": post}),
+        "html": post_html(post),
     }
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from board import services
 from board.forms import PostForm
+from board.fragments import render_posts
 from board.models import Post
 from content.http import BadRequest, HttpResponseSeeOther, count_form_write, too_many
 from content.services import add_to_form, may_write
@@ -48,6 +49,7 @@ def _render_board(request, form, *, status=200, before=None):
         {
             "form": form,
             "posts": posts,
+            "posts_html": render_posts(posts),
             "older": older,
             "before": before,
             "can_post": may_write(request.user),

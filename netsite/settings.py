@@ -158,6 +158,15 @@ else:
         }
     }
 
+# Rendered fragments (board.fragments) stay in each process's memory whatever
+# the tier: their keys name their content, so no process can serve a stale one.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "netsite-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
+
 # Accounts ---------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

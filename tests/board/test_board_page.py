@@ -93,3 +93,17 @@ def test_a_put_to_the_board_is_405(client):
 
     token = csrf_token(client)
     assert client.put("/board/", headers={"X-CSRFToken": token}).status_code == 405
+
+
+@pytest.mark.django_db
+def test_an_edited_or_hidden_post_shows_as_it_is_now(client, moderator):
+    post = services.create_post(body="first words")
+    assert "first words" in client.get("/board/").content.decode()
+
+    services.edit_post(post, "second words", by=moderator)
+    page = client.get("/board/").content.decode()
+    assert "second words" in page
+    assert "first words" not in page
+
+    services.hide_posts([post], by=moderator)
+    assert "second words" not in client.get("/board/").content.decode()
