@@ -77,16 +77,71 @@ def client_id_field():
     )
 
 
-class HtmlUrlField(serializers.Field):
-    """The absolute address of the item's page on the site."""
+# A list of fifty items would otherwise reverse its URLs fifty times over: an
+# address that only differs by the item's id is reversed once per response,
+# with this in place of the id, and filled in for each item.
+ID_SLOT = "0id0"
 
-    def __init__(self, **kwargs):
+
+def _once_per_response(field, key, build):
+    """Return ``build()``, computed once per response for ``key``."""
+    built = field.context.setdefault("_built_urls", {})
+    if key not in built:
+        built[key] = build()
+    return built[key]
+
+
+class ItemUrlField(serializers.HyperlinkedIdentityField):
+    """The item's API address (``url``), reversed once per response."""
+
+    def get_url(self, obj, view_name, request, format):
+        if self.lookup_field != "pk" or format:
+            return super().get_url(obj, view_name, request, format)
+        template = _once_per_response(
+            self,
+            view_name,
+            lambda: self.reverse(
+                view_name, kwargs={self.lookup_url_kwarg: ID_SLOT}, request=request
+            ),
+        )
+        return template.replace(ID_SLOT, str(obj.pk))
+
+
+class RoomUrlField(serializers.HyperlinkedRelatedField):
+    """A message's room's API address, reversed once per room and response."""
+
+    def get_url(self, obj, view_name, request, format):
+        return _once_per_response(
+            self,
+            (view_name, obj.pk, format),
+            lambda: super(RoomUrlField, self).get_url(obj, view_name, request, format),
+        )
+
+
+class HtmlUrlField(serializers.Field):
+    """
+    The absolute address of the item's page on the site. With ``by_id``, the
+    model's ``get_absolute_url`` depends on the id only, and is called once
+    per response.
+    """
+
+    def __init__(self, by_id=False, **kwargs):
+        self.by_id = by_id
         super().__init__(source="*", read_only=True, **kwargs)
 
-    def to_representation(self, value):
-        url = value.get_absolute_url()
+    def _absolute(self, url):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
+
+    def to_representation(self, value):
+        if not self.by_id:
+            return self._absolute(value.get_absolute_url())
+        template = _once_per_response(
+            self,
+            ("html", type(value)),
+            lambda: self._absolute(type(value)(pk=ID_SLOT).get_absolute_url()),
+        )
+        return template.replace(ID_SLOT, str(value.pk))
 
 
 HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
@@ -95,6 +150,7 @@ HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
 class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     """Fields shared by posts and messages: who wrote it, and moderation."""
 
+    serializer_url_field = ItemUrlField
     shared_fields = ["author", "guest", "created", "client_id", "hidden"]
 
     author = serializers.CharField(
@@ -119,7 +175,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
 
 class PostSerializer(AuthoredSerializer):
     body = text_field(Post.BODY_MAX_LENGTH, "Write something before posting.", "posts")
-    html_url = HtmlUrlField(help_text="The post on the board page.")
+    html_url = HtmlUrlField(by_id=True, help_text="The post on the board page.")
 
     class Meta:
         model = Post
@@ -166,7 +222,7 @@ class MessageSerializer(AuthoredSerializer):
     text = text_field(
         Message.TEXT_MAX_LENGTH, "Write something before sending.", "messages"
     )
-    room = serializers.HyperlinkedRelatedField(
+    room = RoomUrlField(
         view_name="api:room-detail", lookup_field="slug", read_only=True
     )
     room_slug = serializers.SlugRelatedField(
