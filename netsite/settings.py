@@ -20,6 +20,7 @@ from netsite.env import (
     env_int,
     env_list,
     env_origins,
+    env_path,
     env_rate,
     env_str,
 )
@@ -192,7 +193,8 @@ USE_TZ = True
 # Static files -------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes and `serve` reads; the tests point it elsewhere.
+STATIC_ROOT = env_path("NETSITE_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
