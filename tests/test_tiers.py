@@ -11,7 +11,7 @@ import sys
 from tests.live import ROOT, clean_env
 
 # Files with tests of each tier, and tests that need nothing.
-LAYERS = "tests/netsite/test_layers.py"  # in-memory and Redis layer tests
+LAYERS = "tests/content/test_layers.py"  # in-memory and Redis layer tests
 THROTTLING = "tests/api/test_throttling_redis.py"  # Redis only
 BROWSER = "tests/e2e/test_lab.py"
 POSTGRES = "tests/scaleout/test_suite_on_postgresql.py"
