@@ -10,6 +10,8 @@ quietly meaning something else.
 import os
 from pathlib import Path
 
+import dj_database_url
+
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"true", "1", "on"}
@@ -108,6 +110,20 @@ def env_path(name, *, default):
             f"{name}={value!r} is not an absolute path: start it with /."
         )
     return path
+
+
+def env_database(name, *, default):
+    """Return Django's DATABASES entry for a database URL (``postgres://…``)."""
+    value = _raw(name) or default
+    try:
+        return dj_database_url.parse(value, conn_max_age=0)
+    except ValueError:  # an unknown scheme, a port that is no number
+        # Not the value itself: it holds the database password.
+        scheme = value.partition("://")[0]
+        raise ImproperlyConfigured(
+            f"{name} ({scheme}://…) is not a database URL netsite can use: write "
+            "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/db.sqlite3."
+        ) from None
 
 
 ENV_FILE = "NETSITE_ENV_FILE"

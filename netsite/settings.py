@@ -11,12 +11,11 @@ Redis cache) without touching code.
 
 from pathlib import Path
 
-import dj_database_url
-
 from django.core.exceptions import ImproperlyConfigured
 
 from netsite.env import (
     env_bool,
+    env_database,
     env_int,
     env_list,
     env_origins,
@@ -103,9 +102,8 @@ ASGI_APPLICATION = "netsite.asgi.application"
 # Database ---------------------------------------------------------------------
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=0,
+    "default": env_database(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from netsite.env import (
     env_bool,
+    env_database,
     env_int,
     env_list,
     env_origins,
@@ -148,3 +149,19 @@ def test_a_missing_netsite_env_file_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setenv("NETSITE_ENV_FILE", str(tmp_path / "gone.env"))
     with pytest.raises(ImproperlyConfigured, match="NETSITE_ENV_FILE=.*gone.env"):
         load_dotenv(tmp_path / ".env")
+
+
+def test_env_database_reads_a_url_and_refuses_one_it_cannot_use(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://ada:s3cret@db:5432/netsite")
+    database = env_database("DATABASE_URL", default="sqlite:////tmp/x.sqlite3")
+    assert (database["ENGINE"], database["NAME"], database["PORT"]) == (
+        "django.db.backends.postgresql",
+        "netsite",
+        5432,
+    )
+    for url in ("nonsense://db/netsite", "postgres://ada:s3cret@db:port/netsite"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        with pytest.raises(ImproperlyConfigured) as error:
+            env_database("DATABASE_URL", default="sqlite:////tmp/x.sqlite3")
+        assert str(error.value).startswith("DATABASE_URL (")
+        assert "s3cret" not in str(error.value)

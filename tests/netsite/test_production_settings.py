@@ -22,7 +22,9 @@ def manage(*args, env, tmp_path):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **env),
+        env=clean_env(
+            **{"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env}
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,6 +58,18 @@ def test_a_bad_setting_stops_every_command_with_one_line(tmp_path, command):
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
         "DJANGO_DEBUG='yes' is not a boolean: use true/false, 1/0 or on/off.\n"
+    )
+
+
+def test_a_database_url_netsite_cannot_use_is_one_line(tmp_path):
+    env = {**PRODUCTION, "DATABASE_URL": "mysqlx://netsite:pw@db/netsite"}
+
+    result = manage("migrate", env=env, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "DATABASE_URL (mysqlx://…) is not a database URL netsite can use: write "
+        "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/db.sqlite3.\n"
     )
 
 
