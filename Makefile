@@ -8,27 +8,49 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint format migrate superuser bench screenshot clean
+# A recipe that fails leaves no half-made target behind to be trusted later.
+.DELETE_ON_ERROR:
 
-$(BIN)/python:
+# .venv is made once and kept while its interpreter runs and is new enough. A
+# missing, broken or too old one (a first install that failed, a Python that
+# was upgraded or removed) makes the stamp below out of date, so the next make
+# builds .venv again instead of failing the same way for ever.
+VENV_OK := $(shell $(BIN)/python -c "import sys; print(sys.version_info >= (3, 11))" 2>/dev/null)
+ifneq ($(VENV_OK),True)
+.PHONY: $(VENV)/.created
+endif
+
+$(VENV)/.created:
+ifneq ($(VENV_OK),True)
+	@if ! $(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null; then \
+	  found=$$(command -v $(PYTHON) >/dev/null && $(PYTHON) -V 2>&1 || echo "not found"); \
+	  echo "netsite needs Python 3.11 or newer ($(PYTHON): $$found): install it, then run make PYTHON=python3.11" >&2; \
+	  exit 1; \
+	fi
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+endif
+	@touch $@
 
-$(VENV)/.requirements: $(BIN)/python requirements.txt
+# Stamps are touched only after their install succeeded.
+$(VENV)/.requirements: $(VENV)/.created requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+	@touch $@
 
 $(VENV)/.requirements-dev: $(VENV)/.requirements requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+	@touch $@
 
 # A secret key of this machine's own, written once and never committed.
-.env:
-	@$(PYTHON) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+.env: | $(VENV)/.created
+	@$(BIN)/python -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 	@echo "Wrote a new secret key to .env"
 
+# A setting netsite cannot parse stops here with one line naming it.
 run: $(VENV)/.requirements .env
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.requirements-dev

@@ -10,6 +10,8 @@ quietly meaning something else.
 import os
 from pathlib import Path
 
+import dj_database_url
+
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"true", "1", "on"}
@@ -97,17 +99,59 @@ def env_origins(name):
     return origins
 
 
-def load_dotenv(path):
+def env_path(name, *, default):
+    """Return the variable as an absolute ``Path``; a relative one is refused."""
+    value = _raw(name)
+    if value is None:
+        return Path(default)
+    path = Path(value)
+    if not path.is_absolute():
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an absolute path: start it with /."
+        )
+    return path
+
+
+def env_database(name, *, default):
+    """Return Django's DATABASES entry for a database URL (``postgres://…``)."""
+    value = _raw(name) or default
+    try:
+        return dj_database_url.parse(value, conn_max_age=0)
+    except ValueError:  # an unknown scheme, a port that is no number
+        # Not the value itself: it holds the database password.
+        scheme = value.partition("://")[0]
+        raise ImproperlyConfigured(
+            f"{name} ({scheme}://…) is not a database URL netsite can use: write "
+            "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/db.sqlite3."
+        ) from None
+
+
+ENV_FILE = "NETSITE_ENV_FILE"
+
+
+def load_dotenv(default):
     """
-    Copy ``KEY=VALUE`` lines of ``path`` into the environment, never overriding
-    a variable that is already set. The entry points (``manage.py``,
-    ``netsite.asgi``) call this so that ``make run`` finds the secret key it
-    generated; settings themselves only ever read ``os.environ``.
+    Copy ``KEY=VALUE`` lines of the env file into the environment, never
+    overriding a variable that is already set. The entry points
+    (``manage.py``, ``netsite.asgi``) call this so that ``make run`` finds the
+    secret key it generated; settings themselves only ever read ``os.environ``.
+
+    The file is ``default`` (the ``.env`` beside ``manage.py``) when it exists,
+    or the one ``NETSITE_ENV_FILE`` names, which must exist. The test suite
+    sets ``NETSITE_ENV_FILE=/dev/null`` so that a checkout's ``.env`` never
+    reaches the processes it starts.
     """
-    path = Path(path)
-    if not path.is_file():
+    chosen = _raw(ENV_FILE)
+    path = Path(default if chosen is None else chosen)
+    if chosen is None and not path.is_file():
         return
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    try:
+        text = path.read_text()
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        where = f"{ENV_FILE}={chosen!r}" if chosen is not None else str(path)
+        raise ImproperlyConfigured(f"{where} cannot be read: {reason}.") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

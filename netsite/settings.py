@@ -11,15 +11,15 @@ Redis cache) without touching code.
 
 from pathlib import Path
 
-import dj_database_url
-
 from django.core.exceptions import ImproperlyConfigured
 
 from netsite.env import (
     env_bool,
+    env_database,
     env_int,
     env_list,
     env_origins,
+    env_path,
     env_rate,
     env_str,
 )
@@ -102,9 +102,8 @@ ASGI_APPLICATION = "netsite.asgi.application"
 # Database ---------------------------------------------------------------------
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=0,
+    "default": env_database(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -192,7 +191,8 @@ USE_TZ = True
 # Static files -------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes and `serve` reads; the tests point it elsewhere.
+STATIC_ROOT = env_path("NETSITE_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,6 +6,9 @@ from django.test import Client
 
 from content.moderators import GROUP_NAME
 
+# The tier rule, the service fixtures and the hermetic-run checks.
+pytest_plugins = ["tests.tiers"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

@@ -8,9 +8,11 @@ themselves started here in a temporary directory and stopped afterwards.
 Every process writes its output to a log file, and ``describe()`` returns the
 tail of it so that a failing test shows what the server said.
 
-Tier rules live in ``require_tool``: a missing Chromium, redis-server or
-PostgreSQL skips the tier with one line saying what to install, except under
-``CI=true``, where it fails, so that CI cannot pass by testing nothing.
+Every netsite process a test starts gets its environment from ``clean_env()``:
+nothing from the developer's shell or checkout ``.env`` reaches it, so a
+``REDIS_URL`` there never moves a test server to another tier. Which tests
+need Redis, PostgreSQL or Chromium, and what happens when one is missing, is
+the tier rule in ``tests/tiers.py``.
 """
 
 import contextlib
@@ -30,8 +32,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,39 +50,25 @@ def _postgres_bin():
 
 POSTGRES_BIN = _postgres_bin()
 START_TIMEOUT = 30.0
-TIER_SKIP = "to run this tier"
 LOG_TAIL = 4000
+# Everything netsite's settings read starts with one of these.
+SETTINGS_VARIABLES = ("DJANGO_", "NETSITE_", "DATABASE_URL", "REDIS_URL")
 
 
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() in ("true", "1")
-
-
-def require_tool(path, *, what, install, hint=""):
+def clean_env(**values):
     """
-    Return ``path`` when it is an executable file; otherwise skip the test
-    (one line naming the package to install), or fail it under ``CI=true``.
+    Return the environment for a netsite process a test starts: this one's,
+    less every variable netsite reads, with no env file
+    (``NETSITE_ENV_FILE=/dev/null``), plus ``values``.
     """
-    if path and os.access(path, os.X_OK) and Path(path).is_file():
-        return str(path)
-    message = f"{what} not found at {path}: install it with `{install}`{hint}"
-    if in_ci():
-        pytest.fail(f"CI=true and {message}.", pytrace=False)
-    pytest.skip(f"{message} {TIER_SKIP}.")
-
-
-def fold_tier_skip(report, where):
-    """
-    Give every skip of a missing tool the same location, ``where``, so that
-    pytest's summary folds the tier's skips into one line instead of one per
-    test (pytest reports a fixture's skip at each test's own line).
-    """
-    if (
-        report.skipped
-        and isinstance(report.longrepr, tuple)
-        and TIER_SKIP in report.longrepr[2]
-    ):
-        report.longrepr = (str(where), None, report.longrepr[2])
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(SETTINGS_VARIABLES)
+    }
+    env.update({"NETSITE_ENV_FILE": os.devnull, "PYTHONUNBUFFERED": "1"})
+    env.update(values)
+    return env
 
 
 def attach_logs(item, report):
@@ -143,12 +129,10 @@ class LiveServer:
     """
     One ``manage.py serve`` process (daphne) on a free port.
 
-    ``env`` adds to the environment the process sees; DATABASE_URL must be in
-    it. REDIS_URL is blanked unless given, so that a developer's ``.env`` or
-    shell never switches a test server to another tier. The server runs with
-    ``tests.settings``: production settings plus static files served from the
-    source folders (no collectstatic into the work tree) and a fast password
-    hasher.
+    ``env`` holds the settings the process sees on top of ``clean_env()``;
+    DATABASE_URL must be in it. The server runs with ``tests.settings``:
+    production settings plus static files served from the source folders (no
+    collectstatic into the work tree) and a fast password hasher.
     """
 
     def __init__(self, *, env, workdir, name="daphne", proxy_headers=False):
@@ -157,15 +141,14 @@ class LiveServer:
         self.port = free_port()
         self.proxy_headers = proxy_headers
         self.log_path = self.workdir / f"{name}.log"
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DJANGO_SECRET_KEY": "netsite-live-test-" + "k" * 40,
-            "DJANGO_DEBUG": "false",
-            "REDIS_URL": "",
-            "PYTHONUNBUFFERED": "1",
-            **env,
-        }
+        self.env = clean_env(
+            **{
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DJANGO_SECRET_KEY": "netsite-live-test-" + "k" * 40,
+                "DJANGO_DEBUG": "false",
+                **env,
+            }
+        )
         self.process = None
 
     @property
@@ -188,6 +171,12 @@ class LiveServer:
                 f"{result.stdout}\n{result.stderr}"
             )
         return result
+
+    def popen(self, *args, **popen):
+        """Start a management command as a process of its own (e.g. ``chat``)."""
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, **popen
+        )
 
     def shell(self, code):
         """Run Python ``code`` in ``manage.py shell``; return what it printed."""

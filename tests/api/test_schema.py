@@ -65,7 +65,11 @@ def test_every_documented_operation_answers_as_documented(
             body = {"username": "mo", "password": "pw-mo-12345"}
         response = getattr(client, method)(url, body, format="json")
         documented = operation["responses"]
-        assert str(response.status_code) in documented, (method, url, response)
+        # A valid request by a moderator gets the success status documented.
+        successes = [code for code in documented if code.startswith("2")]
+        if "201" in successes:  # a create: 200 answers a repeated Idempotency-Key
+            successes = ["201"]
+        assert [str(response.status_code)] == successes, (method, url, response)
         if response.status_code == 204:
             continue
         media = documented[str(response.status_code)].get("content", {})

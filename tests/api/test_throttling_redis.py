@@ -1,11 +1,10 @@
 """
 With a Redis cache, the API's request counters are shared between processes.
 
-Needs the redis-server binary (pytest-redis starts a throwaway server).
+Needs the redis-server binary: the ``redis_server`` fixture starts a throwaway
+one and marks the test ``redis`` (the tier rule of ``tests/tiers.py``).
 """
 
-import os
-import shutil
 import subprocess
 import sys
 
@@ -14,19 +13,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from tests.live import in_ci
+from tests.live import clean_env
 
 WINDOW = 10**6
-
-pytestmark = pytest.mark.scaleout
-
-# The tier rule, checked before pytest-redis's session fixture tries to start
-# a server: one skip line on a developer machine, a failure under CI=true.
-if not shutil.which("redis-server"):
-    missing = "redis-server not found: install it with `apt-get install redis-server`"
-    if in_ci():
-        raise RuntimeError(f"CI=true and {missing}.")
-    pytest.skip(missing, allow_module_level=True)
 
 
 def count_in_another_process(redis_url):
@@ -36,11 +25,9 @@ def count_in_another_process(redis_url):
         "from content.ratelimit import check_rate;"
         f"print(check_rate('api-anon', '127.0.0.1', rate=(2, {WINDOW})))"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    env["REDIS_URL"] = redis_url
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env=env,
+        env=clean_env(DJANGO_SETTINGS_MODULE="tests.settings", REDIS_URL=redis_url),
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
@@ -50,8 +37,8 @@ def count_in_another_process(redis_url):
 
 
 @pytest.mark.django_db
-def test_a_limit_reached_in_one_process_holds_in_another(redis_proc, anon):
-    redis_url = f"redis://{redis_proc.host}:{redis_proc.port}/0"
+def test_a_limit_reached_in_one_process_holds_in_another(redis_server, anon):
+    redis_url = redis_server.url
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

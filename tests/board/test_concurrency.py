@@ -7,13 +7,11 @@ in-memory database, because that is what `make run` serves.
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live import ROOT, clean_env
 
 POST_FROM_THREADS = textwrap.dedent(
     """
@@ -68,15 +66,13 @@ READ_BACK = textwrap.dedent(
 
 
 def run(script, db):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",  # real DB settings, no manifest
-        "DJANGO_SECRET_KEY": "concurrency-test-secret-" * 3,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "NETSITE_BOARD_FLOOD": "100000/1",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="tests.settings",  # real DB settings, no manifest
+        DJANGO_SECRET_KEY="concurrency-test-secret-" * 3,
+        DATABASE_URL=f"sqlite:///{db}",
+        NETSITE_BOARD_FLOOD="100000/1",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,

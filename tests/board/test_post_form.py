@@ -131,14 +131,10 @@ def test_the_flood_limit_counts_each_user_separately(client, user, other_user):
 
 
 @override_settings(NETSITE_ANONYMOUS_POSTING=False)
-def test_guests_are_sent_to_log_in_when_anonymous_posting_is_off(client):
+def test_guests_see_a_login_link_instead_of_the_form_when_posting_is_off(client):
     page = client.get("/board/").content.decode()
     assert "Log in</a> to post" in page
     assert 'name="body"' not in page
-
-    response = client.post("/board/", {"body": "let me in"})
-    assert response.status_code in (302, 403)
-    assert Post.objects.count() == 0
 
 
 @override_settings(NETSITE_ANONYMOUS_POSTING=False)

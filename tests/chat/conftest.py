@@ -1,11 +1,12 @@
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from django.core.cache import cache
 
-from chat.services import create_room
+from chat.services import create_room, post_message
 from netsite.asgi import application
 
 ORIGIN = [(b"origin", b"http://localhost")]
@@ -22,6 +23,25 @@ async def receive(communicator, timeout=2):
 
 async def send(communicator, frame):
     await communicator.send_to(text_data=json.dumps(frame))
+
+
+async def post_sentinel(room):
+    """
+    Post a message to ``room`` through the service and return it. The channel
+    layer hands each member its room's events in order, so whatever reached a
+    member before the sentinel was posted arrives before the sentinel does.
+    """
+    return await sync_to_async(post_message)(room=room, text="sentinel")
+
+
+async def frames_before(communicator, sentinel):
+    """Return every frame ``communicator`` receives before ``sentinel``'s."""
+    frames = []
+    while True:
+        frame = await receive(communicator, timeout=10)  # a guard against a hang
+        if frame.get("type") == "message" and frame.get("id") == sentinel.pk:
+            return frames
+        frames.append(frame)
 
 
 @pytest.fixture

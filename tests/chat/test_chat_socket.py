@@ -9,7 +9,13 @@ from django.test import Client
 
 from chat import services
 from chat.models import Message
-from tests.chat.conftest import connect_to, receive, send
+from tests.chat.conftest import (
+    connect_to,
+    frames_before,
+    post_sentinel,
+    receive,
+    send,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +43,9 @@ async def test_a_message_reaches_every_member_and_not_other_rooms(room, other_ro
         assert seen["room"] == room.slug
         assert seen["client_id"] == "c1"
         assert seen["created"].endswith("Z")
-        assert await elsewhere.receive_nothing()
+        # Had the message reached the other room, it would come first.
+        sentinel = await post_sentinel(other_room)
+        assert await frames_before(elsewhere, sentinel) == []
     finally:
         for c in (alice, bob, elsewhere):
             await c.disconnect()
@@ -54,7 +62,9 @@ async def test_the_ack_goes_only_to_the_sender_after_the_message_is_stored(room)
         assert ack["created"] == stored.created.isoformat().replace("+00:00", "Z")
         frame = await receive(bob)
         assert frame["type"] == "message"
-        assert await bob.receive_nothing()
+        # No ack, nor a second copy, is queued for bob before the sentinel.
+        sentinel = await post_sentinel(room)
+        assert await frames_before(bob, sentinel) == []
     finally:
         await alice.disconnect()
         await bob.disconnect()
@@ -158,10 +168,12 @@ async def test_a_retried_client_id_is_stored_once_and_acked_with_the_original(ro
         await send(client, {"type": "message", "text": "once", "client_id": "r1"})
         second = await receive(client)
         assert second == first
-        assert await client.receive_nothing()
+        # The retry was not broadcast again: the sentinel comes next.
+        sentinel = await post_sentinel(room)
+        assert await frames_before(client, sentinel) == []
     finally:
         await client.disconnect()
-    assert await sync_to_async(Message.objects.count)() == 1
+    assert await sync_to_async(Message.objects.count)() == 2  # and the sentinel
 
 
 async def test_an_unknown_room_is_refused_before_the_handshake(db):

@@ -7,17 +7,22 @@ from asgiref.sync import sync_to_async
 
 from chat import consumers, services
 from chat.models import Message
-from tests.chat.conftest import connect_to, receive
+from tests.chat.conftest import connect_to, frames_before, post_sentinel, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 post = sync_to_async(services.post_message)
 
 
-async def collect(communicator):
-    frames = []
-    while not await communicator.receive_nothing(timeout=0.3):
-        frames.append(await receive(communicator))
+async def receive_all(communicator, room, count):
+    """
+    Return the next ``count`` frames, then check that nothing else comes: a
+    message posted after them must be the next frame. The consumer sends its
+    replay while handling the connect, and room events only after that, so
+    anything extra the replay or the live stream sends lands before it.
+    """
+    frames = [await receive(communicator) for _ in range(count)]
+    assert await frames_before(communicator, await post_sentinel(room)) == []
     return frames
 
 
@@ -31,7 +36,7 @@ async def test_it_replays_only_visible_messages_after_the_given_id(room):
     client = connect_to(f"/ws/chat/{room.slug}/?after={first.pk}")
     assert (await client.connect())[0]
     try:
-        frames = await collect(client)
+        frames = await receive_all(client, room, 2)
         assert [f["id"] for f in frames] == [second.pk, third.pk]
         assert [f["text"] for f in frames] == ["missed", "missed too"]
     finally:
@@ -63,7 +68,7 @@ async def test_a_message_posted_during_the_replay_arrives_exactly_once(
     client = connect_to(f"/ws/chat/{room.slug}/?after=0")
     assert (await client.connect())[0]
     try:
-        ids = [f["id"] for f in await collect(client)]
+        ids = [f["id"] for f in await receive_all(client, room, 2)]
         assert ids == [old.pk, racing[0].pk]
     finally:
         await client.disconnect()
@@ -90,9 +95,12 @@ async def test_concurrent_posting_during_resume_loses_and_repeats_nothing(room):
             lambda: list(Message.objects.order_by("id").values_list("id", flat=True))
         )()
         for client in clients:
-            ids = [f["id"] for f in await collect(client)]
-            assert sorted(ids) == expected
-            assert len(ids) == len(set(ids))
+            frames = [await receive(client) for _ in expected]
+            assert sorted(f["id"] for f in frames) == expected
+        # ...and not one frame more: no message twice.
+        sentinel = await post_sentinel(room)
+        for client in clients:
+            assert await frames_before(client, sentinel) == []
     finally:
         for client in clients:
             await client.disconnect()
@@ -106,10 +114,9 @@ async def test_a_long_absence_is_truncated_with_the_next_resume_point(
     client = connect_to(f"/ws/chat/{room.slug}/?after=0")
     assert (await client.connect())[0]
     try:
-        frames = await collect(client)
+        frames = await receive_all(client, room, 6)
         assert [f["id"] for f in frames[:5]] == ids[:5]
         assert frames[5] == {"type": "replay_truncated", "next_after": ids[4]}
-        assert len(frames) == 6
         live = await post(room=room, text="live")
         assert (await receive(client))["id"] == live.pk
     finally:

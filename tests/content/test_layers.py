@@ -4,15 +4,12 @@ The fan-out channel layers of ``content.layers``, through the Channels layer API
 "Exactly once" is checked without clocks: after the events under test, each
 member is sent a direct marker, and the marker must be the very next thing
 it receives. The Redis tests run two layer instances (two "processes")
-against a real ``redis-server`` started for this module.
+against a real ``redis-server`` started for this module; its fixture marks
+them ``redis`` and ``scaleout``, so the fast tiers leave them out.
 """
 
 import asyncio
 import logging
-import shutil
-import socket
-import subprocess
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -27,7 +24,6 @@ from content.layers import (
     FanoutRedisChannelLayer,
     LayerEventDispatchMixin,
 )
-from tests.live import in_ci
 
 GUARD = 10  # seconds: only ever a guard against a hang, never an assertion
 
@@ -212,56 +208,10 @@ def test_the_site_uses_the_fanout_layer_and_its_health_check_passes(client, db):
 # The scale-out tier: a real redis-server ----------------------------------------
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers_ping(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server") or shutil.which(
-        "redis-server", path="/usr/bin:/usr/sbin"
-    )
-    if binary is None:
-        reason = "redis-server is not installed (apt install redis-server)"
-        if in_ci():
-            pytest.fail(f"{reason}; CI must run the Redis tests.")
-        pytest.skip(reason)
-    directory = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    with open(directory / "redis.log", "wb") as log:
-        server = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1"]
-            + ["--dir", str(directory), "--save", "", "--appendonly", "no"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _attempt in range(200):
-            if _answers_ping(port):
-                break
-            if server.poll() is not None:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not answer PING within 10 s")
-        if server.poll() is not None:
-            output = (directory / "redis.log").read_text(errors="replace")
-            pytest.fail(f"redis-server exited: {output[-500:]}")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+@pytest.fixture
+def redis_url(redis_server):
+    """A redis-server of this module's own (the fixture marks the test ``redis``)."""
+    return redis_server.url
 
 
 @pytest.fixture

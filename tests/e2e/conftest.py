@@ -2,31 +2,22 @@
 The browser tier: Debian's Chromium, driven by Playwright, against a real
 ``manage.py serve`` process on a free port and a SQLite file.
 
-Every test here is marked ``browser`` (``pytest -m "not browser"`` leaves the
-tier out). Without Chromium the tier is skipped with one line saying what to
-install, or fails under ``CI=true``. A failing test leaves a screenshot of
-each of its pages in ``test-artifacts/`` and shows the server's log.
+Every test here uses the ``chromium`` fixture, which marks it ``browser``
+(``pytest -m "not browser"`` leaves the tier out); without Chromium the tier
+rule (``tests/tiers.py``) applies. A failing test leaves a screenshot of each
+of its pages in ``test-artifacts/`` and shows the server's log.
 
 Set ``NETSITE_CHROMIUM`` to use another Chromium binary.
 """
 
-import os
 import re
 import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
 
-from tests.live import (
-    ROOT,
-    LiveServer,
-    attach_logs,
-    fold_tier_skip,
-    require_tool,
-)
+from tests.live import ROOT, LiveServer
 
-HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,36 +33,12 @@ CHROMIUM_ARGS = [
 STEP_TIMEOUT_MS = 10_000
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    # tryfirst: the marker must be on the item before `-m` selects.
-    for item in items:
-        if HERE in Path(item.path).parents:
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    # Pages.close() takes screenshots when the setup or the test failed.
     setattr(item, f"report_{report.when}", report)
-    fold_tier_skip(report, Path(__file__).relative_to(ROOT))
-    attach_logs(item, report)
     return report
-
-
-def chromium_path():
-    return os.environ.get("NETSITE_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """The Chromium binary; skips (or, under CI=true, fails) when it is missing."""
-    return require_tool(
-        chromium_path(),
-        what="Chromium",
-        install="apt-get install chromium",
-        hint=" (or set NETSITE_CHROMIUM)",
-    )
 
 
 @pytest.fixture(scope="module")

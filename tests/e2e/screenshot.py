@@ -12,8 +12,9 @@ import shutil
 import sys
 import tempfile
 
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.live import ROOT, LiveServer
+from tests.tiers import chromium_path
 
 POSTS = [
     (

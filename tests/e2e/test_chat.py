@@ -51,8 +51,12 @@ def test_two_pages_in_a_room_see_each_others_messages_delivered(pages, server):
     open_room(bob, server, slug)
     first, second = unique("from Ada"), unique("from Bob")
 
+    ada.get_by_label("Your name").fill("Ada")
     send(ada, first)
-    expect(bob.locator(DELIVERED, has_text=first)).to_have_count(1)
+    expect(ada.locator("#chat-form input[name=text]")).to_have_value("")
+    received = bob.locator(DELIVERED, has_text=first)
+    expect(received).to_have_count(1)
+    expect(received.locator(".author")).to_have_text("Ada")
     send(bob, second)
     expect(ada.locator(DELIVERED, has_text=second)).to_have_count(1)
 
@@ -157,6 +161,8 @@ def test_after_a_server_restart_both_pages_hold_every_message_once_in_order(
     expect(bob.locator(DELIVERED)).to_have_count(len(before))
 
     server.stop()
+    for page in (ada, bob):
+        expect(page.locator("#chat-status")).to_have_attribute("data-state", "closed")
     # Written while the pages are cut off: they must catch up on reconnect.
     server.shell(
         "from chat.models import Room\n"
@@ -169,6 +175,8 @@ def test_after_a_server_restart_both_pages_hold_every_message_once_in_order(
     server.wait_for_log(
         connected_line(slug), reconnected, timeout=RECONNECT_TIMEOUT_MS / 1000
     )
+    for page in (ada, bob):
+        expect(page.locator("#chat-status")).to_have_attribute("data-state", "open")
     send(ada, after[0])
     send(bob, after[1])
 

@@ -12,20 +12,14 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live import ROOT, clean_env
 
 
 def manage(*args, db, stdin=None, **popen):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
-    }
-    env.update(
+    env = clean_env(
         DJANGO_SETTINGS_MODULE="netsite.settings",
         DJANGO_SECRET_KEY="netsite-subprocess-test-" + "x" * 40,
         DATABASE_URL=f"sqlite:///{db}",

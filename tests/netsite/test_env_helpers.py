@@ -1,12 +1,17 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from django.core.exceptions import ImproperlyConfigured
 
 from netsite.env import (
     env_bool,
+    env_database,
     env_int,
     env_list,
     env_origins,
+    env_path,
     env_rate,
     env_str,
     load_dotenv,
@@ -71,22 +76,92 @@ def test_env_origins_rejects_bare_hosts(monkeypatch):
     assert env_origins("DJANGO_CSRF_TRUSTED_ORIGINS") == ["https://netsite.example"]
 
 
-def test_load_dotenv_never_overrides_the_environment(monkeypatch, tmp_path):
+def test_env_path_takes_an_absolute_path_and_refuses_a_relative_one(monkeypatch):
+    monkeypatch.delenv("NETSITE_STATIC_ROOT", raising=False)
+    assert env_path("NETSITE_STATIC_ROOT", default="/srv/a") == Path("/srv/a")
+    monkeypatch.setenv("NETSITE_STATIC_ROOT", "/srv/static")
+    assert env_path("NETSITE_STATIC_ROOT", default="/srv/a") == Path("/srv/static")
+    monkeypatch.setenv("NETSITE_STATIC_ROOT", "static")
+    with pytest.raises(ImproperlyConfigured, match="'static' is not an absolute"):
+        env_path("NETSITE_STATIC_ROOT", default="/srv/a")
+
+
+@pytest.fixture
+def no_env_file(monkeypatch):
+    """Unset NETSITE_ENV_FILE, which the test run points at /dev/null."""
+    monkeypatch.delenv("NETSITE_ENV_FILE", raising=False)
+
+
+def test_load_dotenv_never_overrides_the_environment(
+    monkeypatch, tmp_path, no_env_file
+):
     dotenv = tmp_path / ".env"
     dotenv.write_text("# comment\nNETSITE_A=from-file\nNETSITE_B='quoted'\n")
     monkeypatch.setenv("NETSITE_A", "from-env")
     monkeypatch.delenv("NETSITE_B", raising=False)
     load_dotenv(dotenv)
 
-    import os
-
     assert os.environ["NETSITE_A"] == "from-env"
     assert os.environ["NETSITE_B"] == "quoted"
     monkeypatch.delenv("NETSITE_B")
 
 
-def test_load_dotenv_rejects_a_line_without_equals(tmp_path):
+def test_load_dotenv_rejects_a_line_without_equals(tmp_path, no_env_file):
     dotenv = tmp_path / ".env"
     dotenv.write_text("JUSTAWORD\n")
     with pytest.raises(ImproperlyConfigured, match=":1:"):
         load_dotenv(dotenv)
+
+
+def test_load_dotenv_without_a_file_changes_nothing(tmp_path, no_env_file):
+    before = dict(os.environ)
+    load_dotenv(tmp_path / ".env")
+    assert dict(os.environ) == before
+
+
+def test_netsite_env_file_replaces_the_default_file(monkeypatch, tmp_path):
+    default, chosen = tmp_path / ".env", tmp_path / "chosen.env"
+    default.write_text("NETSITE_A=from-default\n")
+    chosen.write_text("NETSITE_B=from-chosen\n")
+    monkeypatch.setenv("NETSITE_ENV_FILE", str(chosen))
+    monkeypatch.delenv("NETSITE_A", raising=False)
+    monkeypatch.delenv("NETSITE_B", raising=False)
+
+    load_dotenv(default)
+
+    assert "NETSITE_A" not in os.environ
+    assert os.environ["NETSITE_B"] == "from-chosen"
+    monkeypatch.delenv("NETSITE_B")
+
+
+def test_netsite_env_file_set_to_dev_null_reads_nothing(monkeypatch, tmp_path):
+    default = tmp_path / ".env"
+    default.write_text("NETSITE_A=from-default\n")
+    monkeypatch.setenv("NETSITE_ENV_FILE", os.devnull)
+    monkeypatch.delenv("NETSITE_A", raising=False)
+
+    load_dotenv(default)
+
+    assert "NETSITE_A" not in os.environ
+
+
+def test_a_missing_netsite_env_file_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("NETSITE_ENV_FILE", str(tmp_path / "gone.env"))
+    with pytest.raises(ImproperlyConfigured, match="NETSITE_ENV_FILE=.*gone.env"):
+        load_dotenv(tmp_path / ".env")
+
+
+def test_env_database_reads_a_url_and_refuses_one_it_cannot_use(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://ada:s3cret@db:5432/netsite")
+    database = env_database("DATABASE_URL", default="sqlite:////tmp/x.sqlite3")
+    assert (database["ENGINE"], database["NAME"], database["PORT"]) == (
+        "django.db.backends.postgresql",
+        "netsite",
+        5432,
+    )
+    for url in ("nonsense://db/netsite", "postgres://ada:s3cret@db:port/netsite"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        with pytest.raises(ImproperlyConfigured) as error:
+            env_database("DATABASE_URL", default="sqlite:////tmp/x.sqlite3")
+        assert str(error.value).startswith("DATABASE_URL (")
+        assert "s3cret" not in str(error.value)

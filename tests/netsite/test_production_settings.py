@@ -1,11 +1,11 @@
 """Production settings, checked in fresh processes as an operator would start them."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import pytest
+
+from tests.live import ROOT, clean_env
 
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "p" + "r0duction-grade-s3cret-" * 3,
@@ -18,16 +18,13 @@ PRODUCTION = {
 
 
 def manage(*args, env, tmp_path):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "NETSITE_", "DATABASE_URL", "REDIS_URL"))
-    }
-    clean["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    """Run manage.py with only ``env`` for settings (no shell, no .env)."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=tmp_path,  # no .env there: only the environment given counts
-        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        env=clean_env(
+            **{"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env}
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -35,30 +32,78 @@ def manage(*args, env, tmp_path):
     )
 
 
-def _manage_py(tmp_path):
-    (tmp_path / "manage.py").write_text((ROOT / "manage.py").read_text())
-
-
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
-    _manage_py(tmp_path)
     result = manage("check", env={"DJANGO_DEBUG": "false"}, tmp_path=tmp_path)
 
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("DJANGO_SECRET_KEY is not set.")
 
 
 def test_it_refuses_a_malformed_boolean_naming_the_variable(tmp_path):
-    _manage_py(tmp_path)
     result = manage(
         "check", env={**PRODUCTION, "DJANGO_DEBUG": "Flase"}, tmp_path=tmp_path
     )
 
-    assert result.returncode != 0
-    assert "DJANGO_DEBUG='Flase' is not a boolean" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr == (
+        "DJANGO_DEBUG='Flase' is not a boolean: use true/false, 1/0 or on/off.\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["check"], ["migrate"], ["serve", "--port", "1"]])
+def test_a_bad_setting_stops_every_command_with_one_line(tmp_path, command):
+    result = manage(*command, env={"DJANGO_DEBUG": "yes"}, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "DJANGO_DEBUG='yes' is not a boolean: use true/false, 1/0 or on/off.\n"
+    )
+
+
+def test_a_database_url_netsite_cannot_use_is_one_line(tmp_path):
+    env = {**PRODUCTION, "DATABASE_URL": "mysqlx://netsite:pw@db/netsite"}
+
+    result = manage("migrate", env=env, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "DATABASE_URL (mysqlx://…) is not a database URL netsite can use: write "
+        "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/db.sqlite3.\n"
+    )
+
+
+def test_a_malformed_env_file_line_is_one_line_naming_the_file(tmp_path):
+    env_file = tmp_path / "netsite.env"
+    env_file.write_text("DJANGO_DEBUG=true\nJUSTAWORD\n")
+
+    result = manage("check", env={"NETSITE_ENV_FILE": str(env_file)}, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"{env_file}:2: expected KEY=VALUE.\n"
+
+
+def test_a_missing_env_file_named_by_netsite_env_file_is_one_line(tmp_path):
+    missing = tmp_path / "nowhere.env"
+
+    result = manage("check", env={"NETSITE_ENV_FILE": str(missing)}, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"NETSITE_ENV_FILE='{missing}' cannot be read: No such file or directory.\n"
+    )
+
+
+def test_the_env_file_named_by_netsite_env_file_is_read(tmp_path):
+    env_file = tmp_path / "netsite.env"
+    env_file.write_text("DJANGO_DEBUG=true\n")  # no secret key needed in debug
+
+    result = manage("check", env={"NETSITE_ENV_FILE": str(env_file)}, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
-    _manage_py(tmp_path)
     deploy = ("check", "--deploy", "--fail-level", "WARNING")
     result = manage(*deploy, env=PRODUCTION, tmp_path=tmp_path)
 
@@ -66,7 +111,6 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 
 def test_the_deploy_check_fails_without_https_settings(tmp_path):
-    _manage_py(tmp_path)
     env = {**PRODUCTION, "NETSITE_HTTPS": "false"}
     result = manage(
         "check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path
@@ -79,7 +123,6 @@ def test_the_deploy_check_fails_without_https_settings(tmp_path):
 def test_the_deploy_check_warns_that_commands_cannot_broadcast_without_redis(
     tmp_path,
 ):
-    _manage_py(tmp_path)
     env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
     deploy = ("check", "--deploy", "--fail-level", "WARNING")
     result = manage(*deploy, env=env, tmp_path=tmp_path)

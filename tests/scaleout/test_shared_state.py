@@ -67,10 +67,10 @@ def test_the_flood_limit_counts_posts_on_both_processes_together(cluster):
         assert bodies[-1] not in board
 
 
-def test_the_flood_counters_live_in_redis(cluster, redis):
+def test_the_flood_counters_live_in_redis(cluster, redis_server):
     visitor().post_form(cluster[0].url + "/board/", {"body": unique("counted")})
 
-    keys = Redis.from_url(redis.url).keys("*rate:board:ip:*")
+    keys = Redis.from_url(redis_server.url).keys("*rate:board:ip:*")
     assert keys
 
 

@@ -2,9 +2,11 @@
 Run netsite under daphne: HTTP and WebSockets in one process.
 
 This is what ``make run`` starts and what production units run. It differs
-from a bare ``daphne netsite.asgi:application`` in three ways: it refuses a
-busy port with one line instead of a traceback, it applies netsite's WebSocket
-size limits, and its access log is the same one-line JSON as every other log.
+from a bare ``daphne netsite.asgi:application`` in four ways: it refuses a
+busy port with one line instead of a traceback, it refuses to start without
+collected static files (every page would be a 500), it applies netsite's
+WebSocket size limits, and its access log is the same one-line JSON as every
+other log.
 """
 
 import errno
@@ -12,6 +14,7 @@ import logging
 import socket
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError
 
 access_log = logging.getLogger("netsite.access")
@@ -58,6 +61,20 @@ def ensure_port_free(host, port):
             ) from None
 
 
+def ensure_static_collected():
+    """
+    Raise CommandError in one line when production static files were never
+    collected: without the manifest, every page that links a stylesheet fails.
+    """
+    if settings.DEBUG or not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return
+    if staticfiles_storage.read_manifest() is None:
+        raise CommandError(
+            f"Static files are not collected into {settings.STATIC_ROOT}: run "
+            "`manage.py collectstatic --noinput` first (`make run` does)."
+        )
+
+
 class Command(BaseCommand):
     help = "Serve netsite (HTTP and WebSockets) with daphne."
     requires_system_checks = []
@@ -77,6 +94,7 @@ class Command(BaseCommand):
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
         host = host.strip("[]")
         ensure_port_free(host, port)
+        ensure_static_collected()
 
         # daphne.server installs Twisted's asyncio reactor on import: it must
         # come before anything else imports twisted.internet.reactor.
