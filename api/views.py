@@ -352,6 +352,8 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = APIView.throttle_classes
+    # DRF's view lists its own parsers; the API's parse hostile JSON safely.
+    parser_classes = APIView.parser_classes
 
 
 class ApiRootView(APIView):

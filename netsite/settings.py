@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     ],
     # Multipart only for the browsable API's HTML forms (see api.schema).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
