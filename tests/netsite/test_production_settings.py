@@ -129,3 +129,14 @@ def test_the_deploy_check_warns_that_commands_cannot_broadcast_without_redis(
 
     assert result.returncode != 0
     assert "chat.W001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_warns_that_any_host_leaves_websockets_open(tmp_path):
+    env = {**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "*"}
+    deploy = ("check", "--deploy", "--fail-level", "WARNING")
+    result = manage(*deploy, env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    assert "netsite.W001" in output
+    assert "WebSocket" in output
