@@ -51,6 +51,22 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class LockedOut(exceptions.APIException):
+    """Too many wrong passwords for one account from one address (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self):
+        self.wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        minutes = max(1, round(self.wait / 60))
+        super().__init__(
+            "Too many failed logins for this account from your address. Try "
+            f"again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an "
+            "administrator to unlock it."
+        )
+
+
 class ClientError(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = BAD_REQUEST

@@ -9,6 +9,7 @@ process, SQLite and an in-memory channel layer. ``DATABASE_URL`` and
 Redis cache) without touching code.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",
     "netsite",
     "board",
     "chat",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "netsite.urls"
@@ -180,6 +184,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Login throttling (django-axes): after NETSITE_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account from one address, that account is locked for that
+# address for NETSITE_LOGIN_COOLOFF_SECONDS, on every login form and on
+# POST /api/token/. Failures are rows in the database, so every process sees
+# them; the admin's "Access attempts" and `manage.py axes_reset` unlock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("NETSITE_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(
+    seconds=env_int("NETSITE_LOGIN_COOLOFF_SECONDS", default=900, minimum=1)
+)
+# Per account *and* address: a stranger's guesses cannot lock the real owner
+# out from their own address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "netsite.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Guesses during a lockout neither extend it nor add rows to the database.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are recorded, not every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner: commands such as `stats --json` own their stdout.
+AXES_VERBOSE = False
+# REMOTE_ADDR only, as for the API throttles: daphne's --proxy-headers puts the
+# real client there, and a client-sent X-Forwarded-For must not pick its bucket.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Internationalisation and time --------------------------------------------------
 
