@@ -258,6 +258,13 @@ if NETSITE_HTTPS:
 
 # Request size: Django answers larger bodies with 400 (413 under /api/).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# The largest body `manage.py serve` reads at all (bytes): daphne buffers a
+# whole body before Django sees it, so a larger one is refused with 413 before
+# it is read. Above Django's own limit, which keeps answering what is between
+# the two in each interface's words; no page takes file uploads.
+NETSITE_MAX_BODY = env_int(
+    "NETSITE_MAX_BODY", default=1024 * 1024, minimum=DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 
 # CORS: cross-origin API clients, none allowed unless listed.
 CORS_ALLOWED_ORIGINS = env_origins("DJANGO_CORS_ALLOWED_ORIGINS")
