@@ -17,7 +17,8 @@ netsite's server answers each in HTTP's and WebSocket's own terms:
   to have, as RFC 9112 (7.1.3) has a recipient that decodes the chunked
   coding do: Django REST framework reads a request without one as empty;
 - a WebSocket frame or message over ``NETSITE_WS_MAX_MESSAGE`` gets the close
-  code 1009 (message too big), not a TCP reset.
+  code 1009 (message too big), not a TCP reset;
+- an empty WebSocket message is sent like any other (daphne skips them).
 
 Refusals under ``/api/`` are JSON in the API's error shape; elsewhere a short
 HTML page. The connection is then closed the way web servers close after an
@@ -30,7 +31,7 @@ import json
 import logging
 from html import escape
 
-from daphne import http_protocol
+from daphne import http_protocol, ws_protocol
 from daphne.server import Server as DaphneServer
 from twisted.web import http
 
@@ -245,9 +246,29 @@ class HTTPFactory(http_protocol.HTTPFactory):
         return channel
 
 
+class WebSocketProtocol(ws_protocol.WebSocketProtocol):
+    """daphne's WebSocket protocol, sending empty messages as well."""
+
+    def handle_reply(self, message):
+        # daphne tests ``if message.get("text")``, which skips "" and b"";
+        # ASGI only asks that exactly one of the two keys is not None.
+        if message.get("type") == "websocket.send" and self.state == self.STATE_OPEN:
+            text, data = message.get("text"), message.get("bytes")
+            if text is not None and data is not None:
+                raise ValueError(
+                    "A websocket.send message has text or bytes, not both."
+                )
+            if data is not None:
+                self.serverSend(data, True)
+            elif text is not None:
+                self.serverSend(text, False)
+            return
+        super().handle_reply(message)
+
+
 class Server(DaphneServer):
     """
-    daphne's server with netsite's HTTP protocol classes and WebSocket options.
+    daphne's server with netsite's protocol classes.
 
     ``Server.run()`` creates its HTTP and WebSocket factories by assigning
     ``http_factory`` and ``ws_factory``; these setters put netsite's classes
@@ -273,6 +294,7 @@ class Server(DaphneServer):
 
     @ws_factory.setter
     def ws_factory(self, factory):
+        factory.protocol = WebSocketProtocol
         # autobahn's default is to drop the TCP connection on a failure (a
         # frame over the size limit, invalid UTF-8); a close frame with the
         # reason's code (1009, 1007, 1002) tells the client what happened.

@@ -362,6 +362,16 @@ def test_a_message_over_the_limit_in_small_fragments_is_closed_with_1009(server)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
+def test_the_echo_socket_echoes_empty_frames(server):
+    with connect(f"ws://127.0.0.1:{server.port}/ws/echo/", open_timeout=10) as ws:
+        ws.send("")
+        assert ws.recv(timeout=10) == ""
+        ws.send(b"")
+        assert ws.recv(timeout=10) == b""
+        ws.send("after the empty ones")
+        assert ws.recv(timeout=10) == "after the empty ones"
+
+
 def test_invalid_utf8_in_a_text_frame_is_closed_with_1007(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         s.sendall(
