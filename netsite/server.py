@@ -247,7 +247,17 @@ class HTTPFactory(http_protocol.HTTPFactory):
 
 
 class WebSocketProtocol(ws_protocol.WebSocketProtocol):
-    """daphne's WebSocket protocol, sending empty messages as well."""
+    """daphne's WebSocket protocol, patient with oversized frames and sending
+    empty messages as well."""
+
+    def _max_message_size_exceeded(self, msg_size, max_msg_size, reason):
+        # autobahn answers with close 1009 and drops the connection if the
+        # client has not answered the close within closeHandshakeTimeout (1 s).
+        # A client still sending the rest of its oversized frame cannot answer
+        # before it is done, and the drop would discard the 1009 unread: give
+        # it the time an HTTP refusal gets, while what it sends is dropped.
+        self.closeHandshakeTimeout = LINGER_SECONDS
+        super()._max_message_size_exceeded(msg_size, max_msg_size, reason)
 
     def handle_reply(self, message):
         # daphne tests ``if message.get("text")``, which skips "" and b"";
