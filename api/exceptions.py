@@ -21,7 +21,13 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 
@@ -32,12 +38,61 @@ NOT_AUTHENTICATED = (
 NOT_FOUND = "There is nothing at this address, or it is hidden from you."
 INVALID = "Check the fields listed in errors."
 TOO_LARGE = "The request body is too large; keep it under {limit:,} bytes."
+TOO_MANY_FIELDS = (
+    "The request has more than {limit:,} parameters and form fields; send fewer."
+)
+TOO_MANY_FILES = "The request has more than {limit:,} files; send fewer."
+BAD_REQUEST = "The request could not be understood; check its headers and body."
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+class LockedOut(exceptions.APIException):
+    """Too many wrong passwords for one account from one address (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self):
+        self.wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        minutes = max(1, round(self.wait / 60))
+        super().__init__(
+            "Too many failed logins for this account from your address. Try "
+            f"again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an "
+            "administrator to unlock it."
+        )
+
+
+class ClientError(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = BAD_REQUEST
+    default_code = "bad_request"
+
+
+def client_error(exc):
+    """
+    Return the APIException that a Django request error stands for, or None.
+
+    Django raises these while reading a hostile request (1,001 query
+    parameters, 101 files, a body over the limit); they are the client's
+    fault, so they are 4xx answers, never a 500 with a traceback in the log.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(TOO_LARGE.format(limit=limit))
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return ClientError(TOO_MANY_FIELDS.format(limit=limit), "too_many_fields")
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return ClientError(TOO_MANY_FILES.format(limit=limit), "too_many_files")
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return ClientError()
+    return None
 
 
 def error_body(status_code, code, detail, errors=None):
@@ -96,10 +151,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(
-            TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        )
+    elif (error := client_error(exc)) is not None:
+        exc = error
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a crash: api.middleware answers it with a JSON 500

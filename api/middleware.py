@@ -1,21 +1,21 @@
 """
 JSON errors for ``/api/`` requests that DRF's exception handler never sees.
 
-Two failures happen outside a DRF view's own error handling: a body larger
-than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django answers it with its HTML 400
-page, and DRF's JSON parser reads the stream without checking the limit at
-all) and an unexpected exception (Django's HTML 500 page). Under ``/api/``
-both become the API's JSON error shape; everywhere else nothing changes.
+Two failures happen outside a DRF view's own error handling: a request
+Django refuses to read (a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+too many fields or files: Django's HTML 400 page, and DRF's JSON parser reads
+the stream without checking the size limit at all) and an unexpected
+exception (Django's HTML 500 page). Under ``/api/`` both become the API's JSON
+error shape; everywhere else nothing changes.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.utils.deprecation import MiddlewareMixin
 
-from api.exceptions import TOO_LARGE, json_error
+from api.exceptions import TOO_LARGE, client_error, json_error
 
 logger = logging.getLogger("api")
 
@@ -41,9 +41,9 @@ class ApiErrorMiddleware(MiddlewareMixin):
     def process_exception(self, request, exception):
         if not request.path_info.startswith(API_PREFIX):
             return None
-        if isinstance(exception, RequestDataTooBig):
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return json_error(413, "too_large", TOO_LARGE.format(limit=limit))
+        error = client_error(exception)
+        if error is not None:
+            return json_error(error.status_code, error.get_codes(), error.detail)
         logger.error(
             "api request failed: %s %s",
             request.method,

@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from api.exceptions import json_error, service_errors
+from api.exceptions import LockedOut, json_error, service_errors
 from api.filters import MessageFilter, PostFilter, RoomFilter
 from api.permissions import IsAuthorOrModerator, is_moderator
 from api.serializers import (
@@ -347,11 +347,23 @@ class TokenView(ObtainAuthToken):
     Exchange a username and password for an API token.
 
     Send the token as ``Authorization: Token <key>``. Unlike DRF's own view,
-    this one is throttled like the rest of the API, which slows down
-    password guessing.
+    this one is throttled like the rest of the API, and wrong passwords count
+    towards the same lockout as the login forms' (django-axes): a locked
+    account gets a 429 ``locked_out`` even with the right password.
     """
 
     throttle_classes = APIView.throttle_classes
+    # DRF's view lists its own parsers; the API's parse hostile JSON safely.
+    parser_classes = APIView.parser_classes
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # axes flags the request it was given, which here is DRF's.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut() from None
+            raise
 
 
 class ApiRootView(APIView):

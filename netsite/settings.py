@@ -9,6 +9,7 @@ process, SQLite and an in-memory channel layer. ``DATABASE_URL`` and
 Redis cache) without touching code.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",
     "netsite",
     "board",
     "chat",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "netsite.urls"
@@ -181,6 +185,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Login throttling (django-axes): after NETSITE_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account from one address, that account is locked for that
+# address for NETSITE_LOGIN_COOLOFF_SECONDS, on every login form and on
+# POST /api/token/. Failures are rows in the database, so every process sees
+# them; the admin's "Access attempts" and `manage.py axes_reset` unlock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("NETSITE_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(
+    seconds=env_int("NETSITE_LOGIN_COOLOFF_SECONDS", default=900, minimum=1)
+)
+# Per account *and* address: a stranger's guesses cannot lock the real owner
+# out from their own address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "netsite.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Guesses during a lockout neither extend it nor add rows to the database.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are recorded, not every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner: commands such as `stats --json` own their stdout.
+AXES_VERBOSE = False
+# REMOTE_ADDR only, as for the API throttles: daphne's --proxy-headers puts the
+# real client there, and a client-sent X-Forwarded-For must not pick its bucket.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 # Internationalisation and time --------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -226,6 +258,13 @@ if NETSITE_HTTPS:
 
 # Request size: Django answers larger bodies with 400 (413 under /api/).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# The largest body `manage.py serve` reads at all (bytes): daphne buffers a
+# whole body before Django sees it, so a larger one is refused with 413 before
+# it is read. Above Django's own limit, which keeps answering what is between
+# the two in each interface's words; no page takes file uploads.
+NETSITE_MAX_BODY = env_int(
+    "NETSITE_MAX_BODY", default=1024 * 1024, minimum=DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 
 # CORS: cross-origin API clients, none allowed unless listed.
 CORS_ALLOWED_ORIGINS = env_origins("DJANGO_CORS_ALLOWED_ORIGINS")
@@ -294,7 +333,7 @@ REST_FRAMEWORK = {
     ],
     # Multipart only for the browsable API's HTML forms (see api.schema).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

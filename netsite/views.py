@@ -7,11 +7,13 @@ import uuid
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -133,3 +135,25 @@ def page_not_found(request, exception):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+def lockout_message():
+    """Say why a login is refused and when to try again (django-axes' lockout)."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return (
+        f"Too many failed logins for this account from your address. Try again "
+        f"in {minutes} minute{pluralize(minutes)}, or ask an administrator to "
+        f"unlock it."
+    )
+
+
+def locked_out(request, *args, **kwargs):
+    """The lockout page django-axes shows instead of a login form (429)."""
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"message": lockout_message()},
+        status=429,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response

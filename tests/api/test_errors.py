@@ -1,10 +1,12 @@
 """Every error under /api/ is JSON with the same four keys."""
 
 import json
+import logging
 
 import pytest
 from rest_framework.test import APIClient
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from board import services as board_services
@@ -201,3 +203,52 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def many_fields(count):
+    return "&".join(f"f{number}=1" for number in range(count))
+
+
+def no_error_logged(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.django_db
+def test_a_thousand_and_one_query_parameters_are_a_400_not_a_crash(anon, caplog):
+    response = anon.get(f"/api/posts/?{many_fields(1001)}")
+    body = assert_error(response, 400, "too_many_fields")
+    assert "1,000" in body["detail"]
+    assert no_error_logged(caplog) == []
+
+
+@pytest.mark.django_db
+def test_a_thousand_and_one_form_fields_for_a_token_are_a_400(anon, caplog):
+    response = anon.post(
+        "/api/token/",
+        many_fields(1001),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_error(response, 400, "too_many_fields")
+    assert no_error_logged(caplog) == []
+
+
+@pytest.mark.django_db
+def test_json_nested_ten_thousand_deep_is_a_parse_error(author, client_for, caplog):
+    deep = "[" * 10_000 + "]" * 10_000
+    for client, path in [
+        (APIClient(), "/api/token/"),
+        (client_for(author), "/api/posts/"),
+    ]:
+        response = client.post(path, deep, content_type="application/json")
+        body = assert_error(response, 400, "parse_error")
+        assert "nested too deeply" in body["detail"]
+    assert no_error_logged(caplog) == []
+
+
+@pytest.mark.django_db
+def test_a_hundred_and_one_files_are_a_400(author, client_for, caplog):
+    files = {f"file{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(101)}
+    response = client_for(author).post("/api/posts/", files, format="multipart")
+    body = assert_error(response, 400, "too_many_files")
+    assert "100" in body["detail"]
+    assert no_error_logged(caplog) == []

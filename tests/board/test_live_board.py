@@ -19,7 +19,9 @@ GUARD = 10  # seconds: only ever a guard against a hang, never an assertion
 
 async def listen():
     client = WebsocketCommunicator(
-        application, "/ws/board/", headers=[(b"origin", b"http://localhost")]
+        application,
+        "/ws/board/",
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")],
     )
     connected, _ = await client.connect()
     assert connected

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from chat.services import create_room, post_message
 from netsite.asgi import application
 
-ORIGIN = [(b"origin", b"http://localhost")]
+# A browser page on the site itself: Host and Origin name the same origin.
+ORIGIN = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
 
 
 def connect_to(path, headers=ORIGIN):

@@ -10,6 +10,7 @@ from django.test import Client
 from chat import services
 from chat.models import Message
 from tests.chat.conftest import (
+    ORIGIN,
     connect_to,
     frames_before,
     post_sentinel,
@@ -266,7 +267,7 @@ async def test_a_signed_in_user_chats_under_their_username_when_guests_may_not(
     cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
     client = connect_to(
         f"/ws/chat/{room.slug}/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)],
+        headers=[*ORIGIN, (b"cookie", cookie)],
     )
     assert (await client.connect())[0]
     try:

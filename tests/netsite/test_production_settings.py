@@ -129,3 +129,31 @@ def test_the_deploy_check_warns_that_commands_cannot_broadcast_without_redis(
 
     assert result.returncode != 0
     assert "chat.W001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_warns_that_any_host_leaves_websockets_open(tmp_path):
+    env = {**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "*"}
+    deploy = ("check", "--deploy", "--fail-level", "WARNING")
+    result = manage(*deploy, env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    assert "netsite.W001" in output
+    assert "WebSocket" in output
+
+
+def test_a_body_limit_below_djangos_own_is_refused_naming_the_variable(tmp_path):
+    result = manage(
+        "check", env={**PRODUCTION, "NETSITE_MAX_BODY": "1000"}, tmp_path=tmp_path
+    )
+
+    assert result.returncode != 0
+    assert "NETSITE_MAX_BODY=1000 must be at least 262144" in result.stderr
+
+
+def test_a_login_failure_limit_that_is_not_a_number_is_refused(tmp_path):
+    env = {**PRODUCTION, "NETSITE_LOGIN_FAILURE_LIMIT": "five"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "NETSITE_LOGIN_FAILURE_LIMIT='five' is not a whole number" in result.stderr

@@ -4,9 +4,10 @@ Run netsite under daphne: HTTP and WebSockets in one process.
 This is what ``make run`` starts and what production units run. It differs
 from a bare ``daphne netsite.asgi:application`` in four ways: it refuses a
 busy port with one line instead of a traceback, it refuses to start without
-collected static files (every page would be a 500), it applies netsite's
-WebSocket size limits, and its access log is the same one-line JSON as every
-other log.
+collected static files (every page would be a 500), it applies netsite's size
+limits to request bodies, headers and WebSocket messages with proper answers
+(413, 414, 431, close 1009: see ``netsite.server``) and reads chunked request
+bodies, and its access log is the same one-line JSON as every other log.
 """
 
 import errno
@@ -96,10 +97,13 @@ class Command(BaseCommand):
         ensure_port_free(host, port)
         ensure_static_collected()
 
-        # daphne.server installs Twisted's asyncio reactor on import: it must
-        # come before anything else imports twisted.internet.reactor.
+        # netsite.server imports daphne.server, which installs Twisted's asyncio
+        # reactor on import: it must come before anything else imports
+        # twisted.internet.reactor.
+        from netsite.server import Server
+
+        # isort: split
         from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
 
         from netsite.asgi import application
 
@@ -117,6 +121,7 @@ class Command(BaseCommand):
             proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy_headers else None,
             websocket_max_message_size=limit,
             websocket_max_frame_size=limit,
+            max_body=settings.NETSITE_MAX_BODY,
             verbosity=0,
         ).run()
         self.stdout.write("netsite stopped.")

@@ -1,0 +1,312 @@
+"""
+daphne with the protocol limits a public site needs.
+
+daphne speaks HTTP through Twisted: a ``WebRequest`` (a ``twisted.web``
+request) collects the whole body, and only then does the ASGI application,
+with Django's size limits, see any of it. Twisted's ``HTTPChannel`` drops a
+connection whose request line or headers are too long without an answer, and
+autobahn drops a WebSocket whose frame is too big instead of closing it.
+netsite's server answers each in HTTP's and WebSocket's own terms:
+
+- a body over ``NETSITE_MAX_BODY`` is refused with 413: at once when its
+  ``Content-Length`` says so (before the client sends it), and as soon as a
+  chunked body passes the limit. What was read is dropped, so no request can
+  make the server hold more than that in memory or on disk;
+- a request line over 16 KiB is a 414, headers over 16 KiB together a 431;
+- a chunked request body, once read, gets the ``Content-Length`` it turned out
+  to have, as RFC 9112 (7.1.3) has a recipient that decodes the chunked
+  coding do: Django REST framework reads a request without one as empty;
+- a WebSocket frame or message over ``NETSITE_WS_MAX_MESSAGE`` gets the close
+  code 1009 (message too big), not a TCP reset;
+- an empty WebSocket message is sent like any other (daphne skips them).
+
+Refusals under ``/api/`` are JSON in the API's error shape; elsewhere a short
+HTML page. The connection is then closed the way web servers close after an
+error: the answer is sent, the sending side shut, and whatever the client is
+still sending is read and dropped for a few seconds, so that the client reads
+the answer instead of a reset.
+"""
+
+import json
+import logging
+from html import escape
+
+from daphne import http_protocol, ws_protocol
+from daphne.server import Server as DaphneServer
+from twisted.web import http
+
+from django.conf import settings
+
+from api.exceptions import TOO_LARGE, error_body
+
+logger = logging.getLogger("netsite.server")
+
+API_PREFIX = b"/api/"
+# How long a refused connection keeps reading (and dropping) what the client
+# still sends, so that the client sees the answer rather than a reset.
+LINGER_SECONDS = 5.0
+
+REASONS = {
+    400: "Bad Request",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+}
+
+
+def refusal(status, code, detail, *, api):
+    """Return the bytes of an HTTP error response that closes the connection."""
+    reason = REASONS[status]
+    if api:
+        body = json.dumps(error_body(status, code, detail)).encode()
+        content_type = b"application/json"
+    else:
+        body = (
+            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{status} {reason} · netsite</title></head><body>"
+            f"<h1>{status} · {reason}</h1><p>{escape(detail)}</p>"
+            f'<p><a href="/">Go to the home page</a></p></body></html>\n'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    head = [
+        b"HTTP/1.1 %d %s" % (status, reason.encode()),
+        b"Content-Type: " + content_type,
+        b"Content-Length: %d" % len(body),
+        b"X-Content-Type-Options: nosniff",
+        b"Connection: close",
+    ]
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+class HTTPChannel(http.HTTPChannel):
+    """Twisted's HTTP/1.1 connection, answering what it would otherwise drop."""
+
+    max_body = None  # set by HTTPFactory
+    refused = False
+    _linger_call = None
+
+    def _reading_request_line(self):
+        # Twisted keeps the parsed request line in _command until the request
+        # is complete; before it is parsed there is none.
+        return not hasattr(self, "_command")
+
+    def refuse(self, status, code, detail, *, method=None, target=None):
+        """Answer ``status`` and close, dropping whatever else the client sends."""
+        if self.refused:
+            return
+        self.refused = True
+        method = method or getattr(self, "_command", b"-")
+        target = target or getattr(self, "_path", b"")
+        self.transport.write(
+            refusal(status, code, detail, api=target.startswith(API_PREFIX))
+        )
+        self._log(status, method, target)
+        # No request of this connection reaches the application: take them
+        # from daphne's books now, as a lost connection would.
+        for request in self.requests:
+            request.server.protocol_disconnected(request)
+        self.requests = []
+        self._buffer = b""  # LineReceiver's unparsed bytes
+        self.setTimeout(None)
+        self.transport.loseWriteConnection()
+        self._linger_call = self.callLater(LINGER_SECONDS, self._stop_lingering)
+
+    def _log(self, status, method, target):
+        server = self.factory.server
+        peer = self.transport.getPeer()
+        try:
+            server.log_action(
+                "http",
+                "complete",
+                {
+                    "method": method[:20].decode("latin1"),
+                    "path": target[:200].decode("latin1"),
+                    "status": status,
+                    "client": f"{peer.host}:{peer.port}",
+                    "time_taken": 0.0,
+                },
+            )
+        except Exception:  # logging must never break the connection
+            logger.exception("could not log a refused request")
+
+    def _stop_lingering(self):
+        self._linger_call = None
+        self.transport.abortConnection()
+
+    def dataReceived(self, data):
+        if self.refused:
+            return  # lingering: read and drop
+        super().dataReceived(data)
+
+    def lineReceived(self, line):
+        if self.refused:
+            return
+        if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
+            self._refuse_oversized_head(line)
+            return
+        super().lineReceived(line)
+
+    def lineLengthExceeded(self, line):
+        # Twisted's LineReceiver drops the connection without a word.
+        self._refuse_oversized_head(line)
+
+    def _refuse_oversized_head(self, data):
+        limit = self.totalHeadersSize
+        if self._reading_request_line():
+            method, _, rest = data.partition(b" ")
+            self.refuse(
+                414,
+                "uri_too_long",
+                f"The request line is longer than {limit:,} bytes: shorten the "
+                "address or its query string.",
+                method=method,
+                target=rest.partition(b" ")[0],
+            )
+        else:
+            self.refuse(
+                431,
+                "headers_too_large",
+                f"The request headers are larger than {limit:,} bytes together: "
+                "send fewer or shorter headers (cookies count too).",
+            )
+
+    def allHeadersReceived(self):
+        # Before Twisted answers "Expect: 100-continue": a client that asked
+        # first is told no before it sends a byte of its body.
+        if self.length is not None and self.length > self.max_body:
+            self.refuse_body()
+            return
+        super().allHeadersReceived()
+
+    def refuse_body(self):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        self.refuse(413, "too_large", TOO_LARGE.format(limit=limit))
+
+    def rawDataReceived(self, data):
+        if self.refused:
+            return
+        super().rawDataReceived(data)
+
+    def allContentReceived(self):
+        if self.refused:
+            return
+        super().allContentReceived()
+
+    def _respondToBadRequestAndDisconnect(self):
+        # Twisted's own answer is a bare "400 Bad Request" with no body.
+        self.refuse(400, "bad_request", "The request is not valid HTTP/1.1.")
+
+    def connectionLost(self, reason):
+        if self._linger_call is not None and self._linger_call.active():
+            self._linger_call.cancel()
+        super().connectionLost(reason)
+
+
+class WebRequest(http_protocol.WebRequest):
+    """daphne's request, counting its body against the channel's limit."""
+
+    body_length = 0
+
+    def handleContentChunk(self, data):
+        if self.channel is None or self.channel.refused:
+            return
+        self.body_length += len(data)
+        if self.body_length > self.channel.max_body:
+            self.channel.refuse_body()
+            return
+        super().handleContentChunk(data)
+
+    def process(self):
+        if self.requestHeaders.hasHeader(b"transfer-encoding"):
+            # The whole body has been read: say how long it was, as a proxy
+            # that removes the chunked coding does, so that Django and DRF
+            # read it instead of taking the request for an empty one.
+            self.requestHeaders.removeHeader(b"transfer-encoding")
+            self.requestHeaders.setRawHeaders(
+                b"content-length", [b"%d" % self.body_length]
+            )
+        return super().process()
+
+
+class HTTPFactory(http_protocol.HTTPFactory):
+    def __init__(self, server, *, max_body):
+        super().__init__(server)
+        self.max_body = max_body
+
+    def protocol(self):
+        # Twisted wraps its channel in a proxy that can switch to HTTP/2 after
+        # TLS negotiation; daphne here serves plain TCP, so the channel itself.
+        channel = HTTPChannel()
+        channel.max_body = self.max_body
+        return channel
+
+    def buildProtocol(self, addr):
+        channel = super().buildProtocol(addr)
+        channel.requestFactory = WebRequest
+        return channel
+
+
+class WebSocketProtocol(ws_protocol.WebSocketProtocol):
+    """daphne's WebSocket protocol, patient with oversized frames and sending
+    empty messages as well."""
+
+    def _max_message_size_exceeded(self, msg_size, max_msg_size, reason):
+        # autobahn answers with close 1009 and drops the connection if the
+        # client has not answered the close within closeHandshakeTimeout (1 s).
+        # A client still sending the rest of its oversized frame cannot answer
+        # before it is done, and the drop would discard the 1009 unread: give
+        # it the time an HTTP refusal gets, while what it sends is dropped.
+        self.closeHandshakeTimeout = LINGER_SECONDS
+        super()._max_message_size_exceeded(msg_size, max_msg_size, reason)
+
+    def handle_reply(self, message):
+        # daphne tests ``if message.get("text")``, which skips "" and b"";
+        # ASGI only asks that exactly one of the two keys is not None.
+        if message.get("type") == "websocket.send" and self.state == self.STATE_OPEN:
+            text, data = message.get("text"), message.get("bytes")
+            if text is not None and data is not None:
+                raise ValueError(
+                    "A websocket.send message has text or bytes, not both."
+                )
+            if data is not None:
+                self.serverSend(data, True)
+            elif text is not None:
+                self.serverSend(text, False)
+            return
+        super().handle_reply(message)
+
+
+class Server(DaphneServer):
+    """
+    daphne's server with netsite's protocol classes.
+
+    ``Server.run()`` creates its HTTP and WebSocket factories by assigning
+    ``http_factory`` and ``ws_factory``; these setters put netsite's classes
+    in at that moment, so the rest of ``run()`` (endpoints, timers, signal
+    handling) stays daphne's own.
+    """
+
+    def __init__(self, *args, max_body, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_body = max_body
+
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, daphne_factory):
+        self._http_factory = HTTPFactory(self, max_body=self.max_body)
+
+    @property
+    def ws_factory(self):
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory):
+        factory.protocol = WebSocketProtocol
+        # autobahn's default is to drop the TCP connection on a failure (a
+        # frame over the size limit, invalid UTF-8); a close frame with the
+        # reason's code (1009, 1007, 1002) tells the client what happened.
+        factory.setProtocolOptions(failByDrop=False)
+        self._ws_factory = factory
