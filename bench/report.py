@@ -416,7 +416,7 @@ def chart(rows, path):
     ticks = [0.5, 1, 2, 5, 10, 20, 50]
     axis.set_xticks(ticks, [f"{t:g}×" for t in ticks])
     axis.minorticks_off()
-    axis.set_xlim(0.4, max(60, *(row.measured * 1.5 for row in shown)))
+    axis.set_xlim(0.4, max([60, *(row.measured * 1.5 for row in shown)]))
     axis.grid(axis="x", color="#dddddd")
     axis.set_xlabel(
         "measured ratio (dot) against its target (black bar): green met, red not"

@@ -495,6 +495,7 @@ def main():
             if "profile" in args.only:
                 log("profiling netsite with py-spy (not measured)")
                 profiles["GET /board/"] = bench.profile("http", "page")
+                profiles["GET /api/posts/?limit=50"] = bench.profile("http", "api")
                 profiles["chat fan-out, N = 1,000"] = bench.profile("chat", "chat-1000")
             bench.stop()
             if "memory" in args.only:
