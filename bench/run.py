@@ -152,6 +152,8 @@ class Bench:
         self.env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "netsite.settings",
+                # Nothing from the checkout's .env: the run sets all it needs.
+                "NETSITE_ENV_FILE": os.devnull,
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
                 "DJANGO_DEBUG": "false",
                 "DATABASE_URL": f"sqlite:///{self.workdir / 'netsite.sqlite3'}",

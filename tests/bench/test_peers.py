@@ -6,13 +6,13 @@ own load generator or over plain HTTP.
 
 import http.client
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from bench.processes import PYTHON, ROOT, Server, free_port
+from tests.live import clean_env
 
 DAPHNE = [PYTHON, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p"]
 
@@ -24,9 +24,7 @@ def serve(tmp_path):
     def start(name, command, **env):
         port = free_port()
         command = [part.replace("{port}", str(port)) for part in command]
-        server = Server(
-            name, command, env={**os.environ, **env}, logdir=tmp_path, port=port
-        )
+        server = Server(name, command, env=clean_env(**env), logdir=tmp_path, port=port)
         started.append(server)
         return server.wait_ready()
 
@@ -100,12 +98,11 @@ def test_the_floors_answer_the_bytes_they_were_given(serve, tmp_path, peer):
 def seeded(tmp_path):
     """A SQLite file with netsite's schema and 60 posts, made by manage.py."""
     database = tmp_path / "site.sqlite3"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "netsite.settings",
-        "DJANGO_SECRET_KEY": "bench-peer-test-" + "k" * 40,
-        "DATABASE_URL": f"sqlite:///{database}",
-    }
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="netsite.settings",
+        DJANGO_SECRET_KEY="bench-peer-test-" + "k" * 40,
+        DATABASE_URL=f"sqlite:///{database}",
+    )
     for command in (
         ["migrate", "-v", "0"],
         ["seed_demo", "--posts", "60", "--rooms", "0", "--messages", "0", "-v", "0"],
