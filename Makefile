@@ -73,7 +73,7 @@ clean:
 
 # netsite beside small peers (bench/README.md): writes BENCHMARKS.md and
 # docs/benchmarks.png. `bench` is the full run (1,000,000 posts, 5 rounds,
-# about 25 minutes); `bench-quick` stays under 5 minutes.
+# about 25 minutes); `bench-quick` takes under 5 minutes on a quiet machine.
 bench: $(VENV)/.requirements-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

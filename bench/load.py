@@ -91,7 +91,7 @@ def profiled(spec):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(1)  # attached
+    time.sleep(0.5)  # attached
     try:
         yield
     finally:

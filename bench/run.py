@@ -53,16 +53,12 @@ class Mode:
     rounds: int
     seconds: float  # length of one measured stretch
     idle: int  # idle WebSockets for the memory figure
-    stock_layer: bool  # also serve netsite on Channels' stock layer (context only)
+    extras: bool  # also what no target needs: netsite on the stock layer, ASGI memory
 
 
 MODES = {
-    "quick": Mode(
-        "quick", 100_000, rounds=2, seconds=1.5, idle=1_000, stock_layer=False
-    ),
-    "full": Mode(
-        "full", 1_000_000, rounds=5, seconds=4.0, idle=5_000, stock_layer=True
-    ),
+    "quick": Mode("quick", 100_000, rounds=2, seconds=1.5, idle=1_000, extras=False),
+    "full": Mode("full", 1_000_000, rounds=5, seconds=4.0, idle=5_000, extras=True),
 }
 ROOM_SIZES = (100, 1_000)
 DEEP = 20_000  # posts back, for the deep board page
@@ -157,6 +153,7 @@ class Bench:
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
                 "DJANGO_DEBUG": "false",
                 "DATABASE_URL": f"sqlite:///{self.workdir / 'netsite.sqlite3'}",
+                "NETSITE_STATIC_ROOT": str(self.workdir / "static"),
                 # A real site's limits would refuse a benchmark's load.
                 "NETSITE_CHAT_RATE": "1000000/1",
                 "NETSITE_BOARD_FLOOD": "1000000/1",
@@ -381,7 +378,7 @@ class Bench:
 
     def memory(self):
         """Idle WebSockets on fresh servers: resident memory per connection."""
-        for name in ("netsite", "websockets", "asgi"):
+        for name in ("netsite", "websockets", *(["asgi"] if self.mode.extras else [])):
             self.start(name)
             path = self.room if name == "netsite" else PEER_ROOM
             spec = {
@@ -490,7 +487,7 @@ def main():
                 "flask",
                 "netsite-redis",
                 "netsite-redis-2",
-                *(["netsite-stock"] if mode.stock_layer else []),
+                *(["netsite-stock"] if mode.extras else []),
             )
             bench.rounds(args.only)
             locked = bench.locked()
