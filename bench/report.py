@@ -418,9 +418,7 @@ def chart(rows, path):
     axis.minorticks_off()
     axis.set_xlim(0.4, max([60, *(row.measured * 1.5 for row in shown)]))
     axis.grid(axis="x", color="#dddddd")
-    axis.set_xlabel(
-        "measured ratio (dot) against its target (black bar): green met, red not"
-    )
+    axis.set_xlabel("ratio measured (dot) and its target (bar): green met, red not met")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
