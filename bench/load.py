@@ -239,7 +239,7 @@ class Writer:
         )
         self.headers = {}
         self.csrf = None
-        if spec.get("token"):
+        if spec.get("json"):  # API writes sign in; reads are anonymous, as the floors
             self.headers["Authorization"] = f"Token {spec['token']}"
         if spec.get("csrf"):
             status, page, response = self.request("GET", spec["csrf"])
