@@ -77,17 +77,9 @@ def profiled(spec):
         return
     spy = [str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(spec["pids"][0])]
     # --gil: only samples that hold the GIL, i.e. Python at work, not waiting.
-    options = [
-        "--rate",
-        "250",
-        "--gil",
-        "--nolineno",
-        "--nonblocking",
-        "--format",
-        "raw",
-    ]
+    options = ["--rate", "250", "--gil", "--nolineno", "--nonblocking"]
     recorder = subprocess.Popen(
-        [*spy, *options, "-o", spec["profile"]],
+        [*spy, *options, "--format", "raw", "-o", spec["profile"]],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -402,7 +402,8 @@ class Bench:
         RESULTS.mkdir(exist_ok=True)
         output = RESULTS / f"profile-{workload}.txt"  # collapsed stacks, kept
         output.unlink(missing_ok=True)
-        extra = {"profile": str(output), "seconds": 2 * self.mode.seconds}
+        # Long enough for a thousand samples or so on a busy machine.
+        extra = {"profile": str(output), "seconds": max(5, 2 * self.mode.seconds)}
         if section == "chat":
             self.chat("netsite", int(workload.split("-")[1]), **extra)
         else:
