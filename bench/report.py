@@ -482,6 +482,9 @@ stored, acknowledged to its sender after commit, then fanned out.
 ## Profiles
 
 Taken after the measured rounds, so that sampling does not slow them down.
+py-spy samples by the wall clock: on a busy machine, a thread that was
+descheduled while it held the GIL counts too. Read the large shares; with a
+few hundred samples, the order of the small ones is chance.
 
 {profile_section(run["profiles"]) if run["profiles"] else "Not taken."}
 """
