@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate superuser bench screenshot clean
+.PHONY: run test lint format migrate superuser bench bench-quick screenshot clean
 # A recipe that fails leaves no half-made target behind to be trusted later.
 .DELETE_ON_ERROR:
 
@@ -71,9 +71,14 @@ superuser: $(VENV)/.requirements .env
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-# Channel-layer fan-out benchmark (docs/performance.md): netsite vs websockets.
+# netsite beside small peers (bench/README.md): writes BENCHMARKS.md and
+# docs/benchmarks.png. `bench` is the full run (1,000,000 posts, 5 rounds,
+# about 25 minutes); `bench-quick` takes under 5 minutes on a quiet machine.
 bench: $(VENV)/.requirements-dev
-	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.requirements-dev
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 # The non-browser suite once more against a throwaway PostgreSQL (the
 # scale-out tier starts it; needs the postgresql Debian package).

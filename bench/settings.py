@@ -1,24 +1,16 @@
 """
-netsite's settings plus the benchmark's one switch.
+netsite's settings with Channels' stock in-memory channel layer.
 
-``BENCH_CHANNEL_LAYER=stock`` swaps in Channels' own channel layers (and, on
-the bench route, Channels' own dispatch) so that ``make bench`` can compare
-them with netsite's fan-out layers; anything else keeps netsite's.
+The benchmark serves netsite once more with these
+(``DJANGO_SETTINGS_MODULE=bench.settings``) to show what netsite's own
+fan-out layer saves per delivery; everything else is netsite's.
 """
 
-import os
-
 from netsite.settings import *  # noqa: F403
-from netsite.settings import CHANNEL_LAYERS, REDIS_URL
 
-STOCK_LAYER = os.environ.get("BENCH_CHANNEL_LAYER") == "stock"
-
-if STOCK_LAYER:
-    CHANNEL_LAYERS = {
-        "default": {
-            **CHANNEL_LAYERS["default"],
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
-            if REDIS_URL
-            else "channels.layers.InMemoryChannelLayer",
-        }
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        "CONFIG": {"capacity": 1000, "expiry": 60},
     }
+}

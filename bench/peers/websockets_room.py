@@ -1,13 +1,11 @@
 """
-The yardstick: a bare ``websockets`` broadcast server doing what netsite does.
+A chat room on bare ``websockets``: the least Python pays for a delivery.
 
 Each text frame a client sends is parsed, turned into the same ``message``
-frame netsite sends (encoded once) and broadcast to every connection of the
-room, sender included. No database, no framework: the cost of a delivery
-here is close to the least Python can pay for one.
+frame netsite sends (encoded once) and broadcast to every connection on the
+same path, sender included. No framework, no database.
 
-Run by ``bench/fanout.py``; alone: ``python bench/peer_websockets.py --port 0``
-prints ``listening <port>`` and serves until interrupted.
+    python -m bench.peers.websockets_room --port 8001
 """
 
 import argparse
@@ -17,16 +15,15 @@ import datetime
 import itertools
 import json
 import signal
-import sys
+from collections import defaultdict
 
 from websockets.asyncio.server import broadcast, serve
 
-ROOMS = {}
+ROOMS = defaultdict(set)
 IDS = itertools.count(1)
 
 
 def encode_frame(text, client_id):
-    """Build the frame exactly as the netsite bench consumer does."""
     return json.dumps(
         {
             "type": "message",
@@ -43,7 +40,7 @@ def encode_frame(text, client_id):
 
 
 async def room(connection):
-    members = ROOMS.setdefault(connection.request.path, set())
+    members = ROOMS[connection.request.path]
     members.add(connection)
     try:
         async for data in connection:
@@ -54,18 +51,16 @@ async def room(connection):
 
 
 async def main(port):
-    stop = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.cancel)
-    async with serve(room, "127.0.0.1", port, compression=None) as server:
-        bound = server.sockets[0].getsockname()[1]
-        print(f"listening {bound}", flush=True)
+        loop.add_signal_handler(signum, stop.cancel)
+    async with serve(room, "127.0.0.1", port, compression=None):
         with contextlib.suppress(asyncio.CancelledError):
             await stop
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port", type=int, required=True)
     asyncio.run(main(parser.parse_args().port))
-    sys.exit(0)

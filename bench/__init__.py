@@ -1,0 +1,1 @@
+"""netsite's benchmark: ``python -m bench.run`` (bench/README.md)."""
