@@ -1,0 +1,155 @@
+"""
+The netsite under attack: ``manage.py serve`` processes from ``tests.live``.
+
+Every area of the run gets its own server on a free port and its own copy of
+one SQLite database, migrated once per run and holding the accounts the
+attacks use. The environment is written out in full (every variable of
+``.env.example``, then the run's own values), so neither the checkout's
+``.env`` nor the caller's shell changes what is measured.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+from tests.live import ROOT, LiveServer
+
+PASSWORD = "stress-password-1"  # noqa: S105 (throwaway accounts of a temp site)
+ADMIN = "stress-admin"
+USERS = 60  # stress-0 … stress-59, each with an API token
+ROOM = "stress"
+
+# Limits high enough that the load areas measure the server, not the limiter.
+UNLIMITED = {
+    "NETSITE_BOARD_FLOOD": "1000000/1",
+    "NETSITE_CHAT_RATE": "1000000/1",
+    "NETSITE_API_ANON_RATE": "1000000/1",
+    "NETSITE_API_USER_RATE": "1000000/1",
+}
+
+SETUP = f"""
+import json
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from chat.services import create_room
+User = get_user_model()
+User.objects.create_superuser({ADMIN!r}, password={PASSWORD!r})
+tokens = {{}}
+for n in range({USERS}):
+    user = User.objects.create_user(f"stress-{{n}}", password={PASSWORD!r})
+    tokens[user.username] = Token.objects.create(user=user).key
+room = create_room(title="Stress", created_by=None)
+print(json.dumps({{"tokens": tokens, "room": room.slug}}))
+"""
+
+
+def example_environment():
+    """Every variable ``.env.example`` documents, with its documented default."""
+    env = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            env[key.strip()] = value.strip()
+    return env
+
+
+class Template:
+    """The run's migrated database, collected static files and accounts."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.static = self.directory / "static"
+        self.database = self.directory / "template.sqlite3"
+        setup = Site(self, "setup", database=self.database)
+        setup.migrate()
+        setup.manage("collectstatic", "--noinput", "--verbosity", "0")
+        accounts = json.loads(setup.shell(SETUP).strip().splitlines()[-1])
+        self.tokens = accounts["tokens"]
+        assert accounts["room"] == ROOM, accounts
+
+    def copy(self, path):
+        """Copy the template database to ``path`` (SQLite's own backup)."""
+        with sqlite3.connect(self.database) as source, sqlite3.connect(path) as copy:
+            source.backup(copy)
+
+
+class Site(LiveServer):
+    """One netsite process under attack, with what the attacks need to know."""
+
+    def __init__(self, template, name, *, database=None, env=None):
+        if database is None:
+            database = template.directory / f"{name}.sqlite3"
+            template.copy(database)
+        self.database = Path(database)
+        self.tokens = getattr(template, "tokens", {})
+        super().__init__(
+            name=name,
+            workdir=template.directory,
+            env={
+                **example_environment(),
+                "DJANGO_SETTINGS_MODULE": "stress.settings",
+                "DJANGO_SECRET_KEY": "netsite-stress-" + "s" * 40,
+                "DJANGO_DEBUG": "false",
+                "DATABASE_URL": f"sqlite:///{self.database}",
+                "NETSITE_STRESS_STATIC_ROOT": str(template.static),
+                **(env or {}),
+            },
+        )
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    def token(self, n):
+        return self.tokens[f"stress-{n}"]
+
+    def rss(self):
+        """The server's resident memory in bytes (``/proc``), 0 once it is gone."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def kill(self):
+        """SIGKILL: the process gets no chance to flush or close anything."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def terminate(self, *, patience):
+        """SIGTERM; return the seconds until exit, or None (then SIGKILL)."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(patience)
+        except Exception:  # subprocess.TimeoutExpired: it hangs
+            self.kill()
+            return None
+        return time.monotonic() - started
+
+    def integrity(self):
+        """``PRAGMA integrity_check`` of the database as a crash left it."""
+        with sqlite3.connect(self.database) as db:
+            return ", ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
+
+    def export(self, kind):
+        """Every stored post or message (hidden ones too), through ``export``."""
+        path = self.workdir / f"{self.name}-{kind}.jsonl"
+        self.manage(
+            "export", kind, "--include-hidden", "--format", "jsonl", "-o", str(path)
+        )
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+        os.unlink(path)
+        return rows
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
