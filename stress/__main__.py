@@ -16,18 +16,20 @@ from pathlib import Path
 
 from stress import abuse, autobahn, concurrency, crash, crowd, shutdown, stalled
 from stress.run import Run
+from tests.live import POSTGRES_BIN, PostgresServer
 
 AREAS = [crash, shutdown, concurrency, crowd, stalled, abuse, autobahn]
 
 
 def raise_open_file_limit():
-    """A thousand sockets need more than the usual 1,024 descriptors, here
-    and in the servers started from here (they inherit the limit)."""
+    """
+    A thousand sockets need more than the usual 1,024 descriptors, here and
+    in the servers started from here (they inherit the limit).
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and (
-        hard == resource.RLIM_INFINITY or soft < hard
-    ):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def main(argv=None):
@@ -49,6 +51,13 @@ def main(argv=None):
         + ", ".join(area.NAME for area in AREAS),
     )
     parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="sqlite (the embedded tier, default) or postgres: a throwaway "
+        "PostgreSQL server started for the run (needs Debian's postgresql)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the temporary folder (server logs, databases, reports)",
@@ -57,9 +66,19 @@ def main(argv=None):
 
     raise_open_file_limit()
     directory = Path(tempfile.mkdtemp(prefix="netsite-stress-"))
-    run = Run(quick=args.quick, directory=directory)
+    postgres = None
+    if args.database == "postgres":
+        if not (POSTGRES_BIN / "initdb").exists():
+            print(f"No PostgreSQL at {POSTGRES_BIN}: apt-get install postgresql")
+            return 2
+        postgres = PostgresServer().start()
+    run = Run(quick=args.quick, directory=directory, postgres=postgres)
     mode = "quick" if args.quick else "full"
-    print(f"netsite stress, {mode} mode; servers and logs in {directory}", flush=True)
+    print(
+        f"netsite stress, {mode} mode, {args.database}; servers and logs in "
+        f"{directory}",
+        flush=True,
+    )
     started = time.monotonic()
     try:
         for area in AREAS:
@@ -70,6 +89,8 @@ def main(argv=None):
         return 130
     finally:
         elapsed = time.monotonic() - started
+        if postgres is not None:
+            postgres.stop()
         if run.failed or args.keep:
             print(f"logs kept in {directory}")
         else:

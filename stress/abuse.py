@@ -149,10 +149,10 @@ def lone_surrogate(site):
 
 def nul_characters(site):
     """NUL in a chat frame's text, name or client_id → error frame each, socket open"""
-    sock = _chat(site, source="127.0.0.5")
     answers = {}
-    try:
-        for field_name in ("text", "name", "client_id"):
+    for field_name in ("text", "name", "client_id"):
+        sock = _chat(site, source="127.0.0.5")
+        try:
             frame = {
                 "type": "message",
                 "text": "nul",
@@ -160,13 +160,15 @@ def nul_characters(site):
             }
             frame[field_name] = "a\x00b"
             sock.send_json(frame)
-            answers[field_name] = _answer(sock)
-        alive = _still_open(sock)
-    finally:
-        sock.close()
-    ok = alive and all(kind == "error" for kind, _ in answers.values())
-    shown = ", ".join(f"{f}: {kind} {code}" for f, (kind, code) in answers.items())
-    return ok, f"{shown}; socket {'open' if alive else 'gone'}"
+            kind, code = _answer(sock)
+            answers[field_name] = (kind, code, _still_open(sock))
+        finally:
+            sock.close()
+    ok = all(kind == "error" and alive for kind, _, alive in answers.values())
+    return ok, ", ".join(
+        f"{name}: {kind} {code}, socket {'open' if alive else 'gone'}"
+        for name, (kind, code, alive) in answers.items()
+    )
 
 
 def origin_on_another_port(site):

@@ -53,11 +53,13 @@ def run(run):
         f"{server_errors} 5xx, {unanswered} unanswered, refused {dict(refused) or 0}",
     )
     copies = collections.Counter(races.values())
+    doubled = collections.Counter(door for (door, _), n in races.items() if n != 1)
     run.check(
         f"{NAME}: racing retries of one chat message (socket and API) stored once",
         set(copies) == {1},
         f"{len(races)} races: "
-        + ", ".join(f"{n} stored {k}×" for k, n in sorted(copies.items())),
+        + ", ".join(f"{n} stored {k}×" for k, n in sorted(copies.items()))
+        + "".join(f"; {door}: {n} not once" for door, n in sorted(doubled.items())),
     )
 
 
@@ -88,7 +90,7 @@ def _api_copy(site, text, client_id, barrier):
 
 
 def _race(site, count):
-    """Send ``count`` pairs of racing copies; return ``{text: rows stored}``."""
+    """Send ``count`` pairs of racing copies; return ``{(door, text): rows}``."""
     texts = []
     for n in range(count):
         text, client_id = f"race {n} {secrets.token_hex(4)}", f"race-{n}"
@@ -102,6 +104,6 @@ def _race(site, count):
             thread.start()
         for thread in pair:
             thread.join(60)
-        texts.append(text)
+        texts.append(("socket" if copy is _socket_copy else "api", text))
     stored = collections.Counter(row["text"] for row in site.export("messages"))
-    return {text: stored[text] for text in texts}
+    return {(door, text): stored[text] for door, text in texts}

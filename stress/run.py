@@ -19,9 +19,10 @@ from tests.live import in_ci
 
 
 class Run:
-    def __init__(self, *, quick, directory):
+    def __init__(self, *, quick, directory, postgres=None):
         self.quick = quick
         self.directory = directory
+        self.postgres = postgres  # a started tests.live.PostgresServer, or None
         self.results = []  # (status, name, figures)
         self._template = None
         self._tty = sys.stderr.isatty()
@@ -35,7 +36,7 @@ class Run:
     def template(self):
         if self._template is None:
             self.progress("migrating the template database, collecting static files")
-            self._template = Template(self.directory)
+            self._template = Template(self.directory, postgres=self.postgres)
         return self._template
 
     @contextlib.contextmanager

@@ -57,34 +57,52 @@ def example_environment():
 
 
 class Template:
-    """The run's migrated database, collected static files and accounts."""
+    """
+    The run's migrated database, collected static files and accounts.
 
-    def __init__(self, directory):
+    On SQLite each site gets a copy of the template file; with ``postgres``
+    (a started ``tests.live.PostgresServer``) each gets a database created
+    from the template database.
+    """
+
+    def __init__(self, directory, *, postgres=None):
         self.directory = Path(directory)
         self.static = self.directory / "static"
-        self.database = self.directory / "template.sqlite3"
-        setup = Site(self, "setup", database=self.database)
+        self.postgres = postgres
+        self.tokens = {}
+        if postgres is None:
+            self.url = f"sqlite:///{self.directory / 'template.sqlite3'}"
+        else:
+            self.url = postgres.url
+        setup = Site(self, "setup", database_url=self.url)
         setup.migrate()
         setup.manage("collectstatic", "--noinput", "--verbosity", "0")
         accounts = json.loads(setup.shell(SETUP).strip().splitlines()[-1])
         self.tokens = accounts["tokens"]
         assert accounts["room"] == ROOM, accounts
 
-    def copy(self, path):
-        """Copy the template database to ``path`` (SQLite's own backup)."""
-        with sqlite3.connect(self.database) as source, sqlite3.connect(path) as copy:
-            source.backup(copy)
+    def copy(self, name):
+        """A copy of the template database for site ``name``; its DATABASE_URL."""
+        if self.postgres is None:
+            path = self.directory / f"{name}.sqlite3"
+            source_path = self.url.removeprefix("sqlite:///")
+            with sqlite3.connect(source_path) as source, sqlite3.connect(path) as copy:
+                source.backup(copy)
+            return f"sqlite:///{path}"
+        import psycopg  # only the PostgreSQL run needs it
+
+        with psycopg.connect(self.postgres.url, dbname="postgres") as db:
+            db.autocommit = True
+            db.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres.database}"')
+        return self.postgres.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 class Site(LiveServer):
     """One netsite process under attack, with what the attacks need to know."""
 
-    def __init__(self, template, name, *, database=None, env=None):
-        if database is None:
-            database = template.directory / f"{name}.sqlite3"
-            template.copy(database)
-        self.database = Path(database)
-        self.tokens = getattr(template, "tokens", {})
+    def __init__(self, template, name, *, database_url=None, env=None):
+        self.database_url = database_url or template.copy(name)
+        self.tokens = template.tokens
         super().__init__(
             name=name,
             workdir=template.directory,
@@ -93,7 +111,7 @@ class Site(LiveServer):
                 "DJANGO_SETTINGS_MODULE": "stress.settings",
                 "DJANGO_SECRET_KEY": "netsite-stress-" + "s" * 40,
                 "DJANGO_DEBUG": "false",
-                "DATABASE_URL": f"sqlite:///{self.database}",
+                "DATABASE_URL": self.database_url,
                 "NETSITE_STRESS_STATIC_ROOT": str(template.static),
                 **(env or {}),
             },
@@ -134,8 +152,12 @@ class Site(LiveServer):
         return time.monotonic() - started
 
     def integrity(self):
-        """``PRAGMA integrity_check`` of the database as a crash left it."""
-        with sqlite3.connect(self.database) as db:
+        """``PRAGMA integrity_check`` of the database as a crash left it; None
+        on PostgreSQL, whose own crash recovery runs when the server restarts."""
+        if not self.database_url.startswith("sqlite:///"):
+            return None
+        path = self.database_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as db:
             return ", ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
 
     def export(self, kind):
