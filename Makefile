@@ -82,7 +82,7 @@ bench-quick: $(VENV)/.requirements-dev
 
 # Attack real serve processes (kill -9, SIGTERM, floods, stalled readers,
 # hostile requests, Autobahn|Testsuite): RELIABILITY.md. Full mode takes about
-# half an hour; stress-quick stays under 5 minutes for CI.
+# 12 minutes; stress-quick is the CI-sized run (under 5 minutes).
 .PHONY: stress stress-quick
 stress: $(VENV)/.requirements-dev
 	$(BIN)/python -m stress $(STRESS_ARGS)

@@ -15,7 +15,7 @@ import time
 import traceback
 
 from stress.site import Site, Template
-from tests.live import in_ci
+from tests.tiers import in_ci
 
 
 class Run:

@@ -3,9 +3,9 @@ The netsite under attack: ``manage.py serve`` processes from ``tests.live``.
 
 Every area of the run gets its own server on a free port and its own copy of
 one SQLite database, migrated once per run and holding the accounts the
-attacks use. The environment is written out in full (every variable of
-``.env.example``, then the run's own values), so neither the checkout's
-``.env`` nor the caller's shell changes what is measured.
+attacks use. ``LiveServer`` starts each from ``clean_env()``: no setting of the
+caller's shell and no ``.env`` reaches it, only the values given here (and
+the documented defaults for the rest).
 """
 
 import json
@@ -15,7 +15,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.live import ROOT, LiveServer
+from tests.live import LiveServer
 
 PASSWORD = "stress-password-1"  # noqa: S105 (throwaway accounts of a temp site)
 ADMIN = "stress-admin"
@@ -44,16 +44,6 @@ for n in range({USERS}):
 room = create_room(title="Stress", created_by=None)
 print(json.dumps({{"tokens": tokens, "room": room.slug}}))
 """
-
-
-def example_environment():
-    """Every variable ``.env.example`` documents, with its documented default."""
-    env = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not line.lstrip().startswith("#"):
-            env[key.strip()] = value.strip()
-    return env
 
 
 class Template:
@@ -107,12 +97,11 @@ class Site(LiveServer):
             name=name,
             workdir=template.directory,
             env={
-                **example_environment(),
                 "DJANGO_SETTINGS_MODULE": "stress.settings",
                 "DJANGO_SECRET_KEY": "netsite-stress-" + "s" * 40,
                 "DJANGO_DEBUG": "false",
                 "DATABASE_URL": self.database_url,
-                "NETSITE_STRESS_STATIC_ROOT": str(template.static),
+                "NETSITE_STATIC_ROOT": str(template.static),
                 **(env or {}),
             },
         )
