@@ -80,6 +80,16 @@ bench: $(VENV)/.requirements-dev
 bench-quick: $(VENV)/.requirements-dev
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
+# Attack real serve processes (kill -9, SIGTERM, floods, stalled readers,
+# hostile requests, Autobahn|Testsuite): RELIABILITY.md. Full mode takes about
+# 12 minutes; stress-quick is the CI-sized run (under 5 minutes).
+.PHONY: stress stress-quick
+stress: $(VENV)/.requirements-dev
+	$(BIN)/python -m stress $(STRESS_ARGS)
+
+stress-quick: $(VENV)/.requirements-dev
+	$(BIN)/python -m stress --quick $(STRESS_ARGS)
+
 # The non-browser suite once more against a throwaway PostgreSQL (the
 # scale-out tier starts it; needs the postgresql Debian package).
 .PHONY: test-postgres
