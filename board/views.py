@@ -15,9 +15,7 @@ from content.services import add_to_form, may_write
 
 PAGE_SIZE = 50
 
-TOO_FAST = (
-    "You are posting too fast. Try again in {seconds} seconds; your text is kept below."
-)
+TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept below."
 
 
 def _page(before):

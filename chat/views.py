@@ -24,11 +24,9 @@ ROOM_CREATE_RATE = (5, 3600)
 GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
 
-TOO_FAST = (
-    "You are sending too fast. Try again in {seconds} seconds; your text is kept below."
-)
+TOO_FAST = "You are sending too fast. Try again in {seconds}; your text is kept below."
 TOO_MANY_ROOMS = (
-    "You have created several rooms already. Try again in {minutes} minutes; "
+    "You have created several rooms already. Try again in {minutes}; "
     "your title is kept below."
 )
 

@@ -4,6 +4,7 @@ from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.http import HttpResponseRedirect
 
 from content.ratelimit import check_rate
+from content.words import counted
 
 
 class BadRequest(DjangoBadRequest):
@@ -33,14 +34,20 @@ def count_form_write(request, scope, *, rate, form, message):
     Count one form write by the requester; within ``rate`` return ``None``.
 
     Over it, put ``message`` (formatted with the ``seconds`` and ``minutes``
-    to wait) on ``form`` as its error, and return the seconds to wait: the
-    view renders the form again, the text the person typed kept, through
-    ``too_many``.
+    to wait, in words: "1 second", "5 minutes") on ``form`` as its error,
+    and return the seconds to wait: the view renders the form again, the
+    text the person typed kept, through ``too_many``.
     """
     retry_after = check_rate(scope, rate_ident(request), rate=rate)
     if retry_after is not None:
         minutes = retry_after // 60 + 1
-        form.add_error(None, message.format(seconds=retry_after, minutes=minutes))
+        form.add_error(
+            None,
+            message.format(
+                seconds=counted(retry_after, "second", "seconds"),
+                minutes=counted(minutes, "minute", "minutes"),
+            ),
+        )
     return retry_after
 
 

@@ -29,6 +29,13 @@ def test_it_adds_the_requested_content():
 
 
 @pytest.mark.django_db
+def test_its_summary_counts_one_of_each_in_the_singular():
+    out, _ = run("--posts", "1", "--rooms", "1", "--messages", "1")
+
+    assert out == "Added 1 post, 1 room and 1 message.\n"
+
+
+@pytest.mark.django_db
 def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
     run("--posts", "50", "--rooms", "0", "--messages", "0")
 

@@ -8,6 +8,7 @@ from board.services import seed_posts
 from chat.models import Room
 from chat.services import seed_messages, seed_rooms
 from content.commands import OperatorCommand
+from content.words import counted
 
 
 class Command(OperatorCommand):
@@ -76,5 +77,7 @@ class Command(OperatorCommand):
                 )
         if self.verbosity >= 1:
             self.stdout.write(
-                f"Added {posts:,} posts, {rooms:,} rooms and {messages:,} messages."
+                f"Added {counted(posts, 'post', 'posts')}, "
+                f"{counted(rooms, 'room', 'rooms')} and "
+                f"{counted(messages, 'message', 'messages')}."
             )
