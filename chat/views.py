@@ -4,6 +4,8 @@ message (Post/Redirect/Get) through the same service the WebSocket uses, so
 every open room page sees it live.
 """
 
+from collections import Counter
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -33,10 +35,16 @@ TOO_MANY_ROOMS = (
 
 def _render_index(request, form, *, status=200):
     visible = Q(messages__hidden=False)
-    rooms = Room.objects.annotate(
-        last_active=Coalesce(Max("messages__created", filter=visible), "created"),
-        message_count=Count("messages", filter=visible),
-    ).order_by("-last_active", "title")[:ROOMS_SHOWN]
+    rooms = list(
+        Room.objects.annotate(
+            last_active=Coalesce(Max("messages__created", filter=visible), "created"),
+            message_count=Count("messages", filter=visible),
+        ).order_by("-last_active", "title")[:ROOMS_SHOWN]
+    )
+    # Titles need not be unique: rooms that share one show their address too.
+    titles = Counter(room.title.casefold() for room in rooms)
+    for room in rooms:
+        room.title_shared = titles[room.title.casefold()] > 1
     return render(
         request,
         "chat/index.html",
