@@ -256,15 +256,17 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     Insert ``count`` demo messages spread over ``rooms``, oldest first.
 
     Rows go straight to ``executemany`` in batches inside one transaction,
-    skipping model instances. Nothing is published. Return the number
-    inserted.
+    skipping model instances. They are dated over the last 30 days, but never
+    before the newest message already stored (``content.demo.timeline``).
+    Nothing is published. Return the number inserted.
     """
     from content import demo
 
     if not rooms:
         raise ValidationError("Seeding messages needs at least one room.")
     room_ids = [room.pk for room in rooms]
-    moments = demo.timeline(count)
+    newest = Message.objects.order_by("-id").values_list("created", flat=True).first()
+    moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Message,
         ("room", "display_name", "text", "created", "hidden"),
