@@ -12,7 +12,9 @@ is (docs/protocol.md describes the frames):
   unhidden message,
 - ``{"type": "chat.delete", "id": N, "text": "..."}`` for a hidden or deleted
   message,
-- ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room.
+- ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
+- ``{"type": "chat.room_deleted"}`` after that clear when the room is deleted:
+  each member's connection closes with 4404.
 """
 
 import logging
@@ -79,6 +81,10 @@ def clear_event():
     return {"type": "chat.clear", "text": encode_frame({"type": "clear"})}
 
 
+def room_deleted_event():
+    return {"type": "chat.room_deleted"}
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
@@ -118,9 +124,13 @@ def rename_room(*, room, title, by):
 
 
 def delete_room(*, room, by):
-    """Delete a room and its messages; open pages are told the room is cleared."""
+    """
+    Delete a room and its messages. Open pages are told the room is cleared,
+    then their connections close with 4404, which tells them it is gone.
+    """
     with transaction.atomic():
         publish_on_commit(room.group_name, clear_event())
+        publish_on_commit(room.group_name, room_deleted_event())
         room.delete()
     logger.info("room deleted", extra={"room": room.slug, "by": str(by)})
 
