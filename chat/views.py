@@ -17,13 +17,18 @@ from django.views.decorators.http import require_http_methods
 from chat import services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from content.http import HttpResponseSeeOther, count_form_write, too_many
+from content.http import (
+    HttpResponseSeeOther,
+    count_form_write,
+    remember_guest_name,
+    remembered_guest_name,
+    too_many,
+)
 from content.services import add_to_form, may_write
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
 ROOM_CREATE_RATE = (5, 3600)
-GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
 
 TOO_FAST = "You are sending too fast. Try again in {seconds}; your text is kept below."
@@ -97,8 +102,7 @@ def _render_room(request, room, form, *, status=200):
 def room(request, slug):
     room = get_object_or_404(Room, slug=slug)
     if request.method != "POST":
-        initial = {"display_name": request.session.get(GUEST_NAME_KEY, "")}
-        form = MessageForm(user=request.user, initial=initial)
+        form = MessageForm(user=request.user, initial=remembered_guest_name(request))
         return _render_room(request, room, form)
     if not may_write(request.user):
         return redirect_to_login(request.get_full_path())
@@ -122,7 +126,5 @@ def room(request, slug):
     except ValidationError as error:
         add_to_form(form, error)
         return _render_room(request, room, form, status=400)
-    if "display_name" in form.cleaned_data:
-        # A guest need not type their name again after each message.
-        request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]
+    remember_guest_name(request, form)
     return HttpResponseSeeOther(room.get_absolute_url())

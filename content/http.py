@@ -62,3 +62,20 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     """A 303: after a form POST, the browser GETs the next page (PRG)."""
 
     status_code = 303
+
+
+# A guest's name, remembered between posts and messages (board and chat alike)
+# so that it need not be typed again. static/netsite/guestname.js remembers it
+# in the browser too, for chat messages sent over the socket.
+GUEST_NAME_KEY = "guest_name"
+
+
+def remembered_guest_name(request):
+    """Return the form ``initial`` that fills in the guest's last name used."""
+    return {"display_name": request.session.get(GUEST_NAME_KEY, "")}
+
+
+def remember_guest_name(request, form):
+    """Keep the name a guest gave on a valid ``form`` for their next one."""
+    if "display_name" in form.cleaned_data:
+        request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]

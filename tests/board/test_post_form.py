@@ -5,6 +5,7 @@ import pytest
 from django.test import override_settings
 
 from board.models import Post
+from chat.services import create_room
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,17 @@ def test_the_post_shows_its_timestamp_in_utc_with_a_machine_readable_time(
     iso = post.created.isoformat()
     assert f'<time datetime="{iso}">' in page
     assert re.search(r"Posted: \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+
+
+def test_a_guests_name_is_filled_in_again_on_the_board_and_in_chat(client, post_form):
+    post_form("Hello", display_name="Ada")
+
+    board = client.get("/board/").content.decode()
+    room = create_room(title="Lobby")
+    chat = client.get(room.get_absolute_url()).content.decode()
+
+    for page in (board, chat):
+        assert re.search(r'<input[^>]*name="display_name"[^>]*value="Ada"', page)
 
 
 def test_a_guest_without_a_name_is_called_guest(post_form):

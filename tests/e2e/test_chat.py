@@ -262,3 +262,21 @@ def test_a_room_deleted_while_open_says_so_instead_of_live(pages, server):
 
     expect(status).to_have_text("This room was deleted.")
     assert page.problems == []
+
+
+def test_a_guests_name_is_filled_in_again_after_a_live_message(pages, server):
+    slug = make_room(server)
+    page = pages.new()
+    open_room(page, server, slug)
+    page.get_by_label("Your name").fill("Otter")
+    text = unique("Named")
+    send(page, text)
+    expect(page.locator(DELIVERED, has_text=text).locator(".author")).to_have_text(
+        "Otter"
+    )
+
+    open_room(page, server, slug)
+    expect(page.get_by_label("Your name")).to_have_value("Otter")
+    page.goto(f"{server.url}/board/")
+    expect(page.get_by_label("Your name")).to_have_value("Otter")
+    assert page.problems == []
