@@ -95,3 +95,41 @@ def test_chat_status_error_and_time_text_have_enough_contrast(pages, server, sch
     assert {
         name: ratio for name, ratio in measured.items() if ratio < MINIMUM_CONTRAST
     } == {}
+
+
+def test_the_first_tab_stop_skips_to_the_content(page, server):
+    page.goto(server.url + "/board/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert contrast(skip) >= MINIMUM_CONTRAST
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+
+    # The next stop is the board's form, past the whole menu.
+    expect(page.get_by_label("Your name")).to_be_focused()
+    assert page.problems == []
+
+
+def test_the_menu_marks_where_the_reader_is(page, server):
+    slug = make_room(server)
+    menu = page.get_by_role("navigation", name="Site")
+
+    page.goto(server.url + "/board/")
+    board = menu.get_by_role("link", name="Board", exact=True)
+    expect(board).to_have_attribute("aria-current", "page")
+    expect(menu.locator("[aria-current]")).to_have_count(1)
+    weight = board.evaluate("link => getComputedStyle(link).fontWeight")
+    chat_weight = menu.get_by_role("link", name="Chat").evaluate(
+        "link => getComputedStyle(link).fontWeight"
+    )
+    assert (weight, chat_weight) == ("700", "400")
+
+    page.goto(f"{server.url}/chat/{slug}/")
+    expect(menu.get_by_role("link", name="Chat")).to_have_attribute(
+        "aria-current", "true"
+    )
+    expect(menu.locator("[aria-current]")).to_have_count(1)
