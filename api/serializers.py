@@ -184,6 +184,18 @@ class PostSerializer(AuthoredSerializer):
         extra_kwargs = {"url": {"view_name": "api:post-detail"}}
 
 
+class PostCreateSerializer(PostSerializer):
+    """A new post. Moderators hide a post once it exists (PATCH ``hidden``)."""
+
+    # The schema's create body only: without ``hidden``, which a new post
+    # cannot start as, so that generated examples (Swagger UI's "Try it out")
+    # work as they are. The view still answers with PostSerializer.
+    hidden = None
+
+    class Meta(PostSerializer.Meta):
+        fields = [f for f in PostSerializer.Meta.fields if f != "hidden"]
+
+
 class RoomSerializer(serializers.HyperlinkedModelSerializer):
     # A plain string: slugs are Unicode, which an OpenAPI \w pattern is not.
     slug = serializers.CharField(read_only=True)
@@ -241,6 +253,15 @@ class MessageSerializer(AuthoredSerializer):
         ]
         read_only_fields = ["created"]
         extra_kwargs = {"url": {"view_name": "api:message-detail"}}
+
+
+class MessageCreateSerializer(MessageSerializer):
+    """A new message. Moderators hide one once it exists (PATCH ``hidden``)."""
+
+    hidden = None  # as PostCreateSerializer's
+
+    class Meta(MessageSerializer.Meta):
+        fields = [f for f in MessageSerializer.Meta.fields if f != "hidden"]
 
 
 class MeSerializer(serializers.Serializer):

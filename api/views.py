@@ -11,7 +11,7 @@ Hidden items do not exist for anyone but moderators (404, not 403), and
 lists show visible items only, to everyone.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.authentication import TokenAuthentication
@@ -32,7 +32,9 @@ from api.filters import MessageFilter, PostFilter, RoomFilter
 from api.permissions import IsAuthorOrModerator, is_moderator
 from api.serializers import (
     MeSerializer,
+    MessageCreateSerializer,
     MessageSerializer,
+    PostCreateSerializer,
     PostSerializer,
     RoomSerializer,
 )
@@ -153,6 +155,7 @@ class ModeratedViewSetMixin:
         self.moderation.delete([instance], by=self.request.user)
 
 
+@extend_schema_view(create=extend_schema(request=PostCreateSerializer))
 class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
     """
     Board posts, newest first.
@@ -241,6 +244,7 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         chat_services.delete_room(room=instance, by=self.request.user)
 
 
+@extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,

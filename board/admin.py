@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from board import services
 from board.models import Post
 from content.admin import ModerationAdmin
+from content.words import counted
 
 
 @admin.register(Post)
@@ -43,7 +44,9 @@ class PostAdmin(ModerationAdmin):
         if request.method == "POST":
             count = services.clear_board(by=request.user)
             self.message_user(
-                request, f"Cleared the board: hid {count} post(s).", messages.SUCCESS
+                request,
+                f"Cleared the board: hid {counted(count, 'post', 'posts')}.",
+                messages.SUCCESS,
             )
             return redirect(reverse("admin:board_post_changelist"))
         context = {

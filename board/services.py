@@ -137,11 +137,14 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
 
     Rows go straight to ``executemany`` in batches, skipping model instances:
     a million posts take seconds on SQLite instead of most of a minute with
-    ``bulk_create``. Nothing is published. Return the number inserted.
+    ``bulk_create``. They are dated over the last 30 days, but never before
+    the newest post already stored (``content.demo.timeline``). Nothing is
+    published. Return the number inserted.
     """
     from content import demo
 
-    moments = demo.timeline(count)
+    newest = Post.objects.order_by("-id").values_list("created", flat=True).first()
+    moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Post,
         ("body", "display_name", "created", "hidden"),

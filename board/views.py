@@ -10,14 +10,19 @@ from board import services
 from board.forms import PostForm
 from board.fragments import render_posts
 from board.models import Post
-from content.http import BadRequest, HttpResponseSeeOther, count_form_write, too_many
+from content.http import (
+    BadRequest,
+    HttpResponseSeeOther,
+    count_form_write,
+    remember_guest_name,
+    remembered_guest_name,
+    too_many,
+)
 from content.services import add_to_form, may_write
 
 PAGE_SIZE = 50
 
-TOO_FAST = (
-    "You are posting too fast. Try again in {seconds} seconds; your text is kept below."
-)
+TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept below."
 
 
 def _page(before):
@@ -61,9 +66,8 @@ def _render_board(request, form, *, status=200, before=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def index(request):
     if request.method != "POST":
-        return _render_board(
-            request, PostForm(user=request.user), before=_parse_before(request)
-        )
+        form = PostForm(user=request.user, initial=remembered_guest_name(request))
+        return _render_board(request, form, before=_parse_before(request))
 
     if not may_write(request.user):
         return redirect_to_login(reverse("board:index"))
@@ -86,5 +90,6 @@ def index(request):
     except ValidationError as error:
         add_to_form(form, error)
         return _render_board(request, form, status=400)
+    remember_guest_name(request, form)
     messages.success(request, "Posted.")
     return HttpResponseSeeOther(reverse("board:index"))

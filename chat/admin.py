@@ -12,6 +12,7 @@ from django.db.models import Count
 from chat import services
 from chat.models import Message, Room
 from content.admin import ModerationAdmin
+from content.words import counted
 
 
 @admin.register(Room)
@@ -64,7 +65,8 @@ class RoomAdmin(admin.ModelAdmin):
         )
         self.message_user(
             request,
-            f"Cleared {len(queryset)} room(s): hid {hidden} message(s).",
+            f"Cleared {counted(len(queryset), 'room', 'rooms')}: "
+            f"hid {counted(hidden, 'message', 'messages')}.",
             messages.SUCCESS,
         )
 

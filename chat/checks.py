@@ -2,9 +2,10 @@
 System checks for chat.
 
 ``chat.W001`` is a deployment check tagged ``broadcast``: it runs with
-``manage.py check --deploy`` and before every ``manage.py say``, not before
-``serve`` or ``migrate``, where the embedded tier's in-memory channel layer
-is the intended set-up rather than a mistake.
+``manage.py check --deploy``, not before ``serve`` or ``migrate``, where the
+embedded tier's in-memory channel layer is the intended set-up rather than a
+mistake. The commands that broadcast (``say``, ``post``) print the same
+warning in one line of their own (``content.commands``).
 """
 
 from django.conf import settings
@@ -20,7 +21,7 @@ def check_broadcasts_reach_the_server(app_configs, **kwargs):
     return [
         Warning(
             "REDIS_URL is not set, so the channel layer lives inside each "
-            "process: messages that management commands (say) post are saved, "
+            "process: what management commands (say, post) write is saved, "
             "but their broadcasts cannot reach the running server. Open pages "
             "show them only after a reload (or a client's resume).",
             hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) for both the "

@@ -258,6 +258,9 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
 
     # Room events --------------------------------------------------------------
 
+    async def chat_room_deleted(self, event):
+        await self.close(code=CLOSE_ROOM_GONE)
+
     async def chat_message(self, event):
         if self.replayed:
             if event["id"] in self.replayed:

@@ -12,7 +12,9 @@ is (docs/protocol.md describes the frames):
   unhidden message,
 - ``{"type": "chat.delete", "id": N, "text": "..."}`` for a hidden or deleted
   message,
-- ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room.
+- ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
+- ``{"type": "chat.room_deleted"}`` after that clear when the room is deleted:
+  each member's connection closes with 4404.
 """
 
 import logging
@@ -79,6 +81,10 @@ def clear_event():
     return {"type": "chat.clear", "text": encode_frame({"type": "clear"})}
 
 
+def room_deleted_event():
+    return {"type": "chat.room_deleted"}
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
@@ -118,9 +124,13 @@ def rename_room(*, room, title, by):
 
 
 def delete_room(*, room, by):
-    """Delete a room and its messages; open pages are told the room is cleared."""
+    """
+    Delete a room and its messages. Open pages are told the room is cleared,
+    then their connections close with 4404, which tells them it is gone.
+    """
     with transaction.atomic():
         publish_on_commit(room.group_name, clear_event())
+        publish_on_commit(room.group_name, room_deleted_event())
         room.delete()
     logger.info("room deleted", extra={"room": room.slug, "by": str(by)})
 
@@ -256,15 +266,17 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     Insert ``count`` demo messages spread over ``rooms``, oldest first.
 
     Rows go straight to ``executemany`` in batches inside one transaction,
-    skipping model instances. Nothing is published. Return the number
-    inserted.
+    skipping model instances. They are dated over the last 30 days, but never
+    before the newest message already stored (``content.demo.timeline``).
+    Nothing is published. Return the number inserted.
     """
     from content import demo
 
     if not rooms:
         raise ValidationError("Seeding messages needs at least one room.")
     room_ids = [room.pk for room in rooms]
-    moments = demo.timeline(count)
+    newest = Message.objects.order_by("-id").values_list("created", flat=True).first()
+    moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Message,
         ("room", "display_name", "text", "created", "hidden"),

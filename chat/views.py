@@ -4,6 +4,8 @@ message (Post/Redirect/Get) through the same service the WebSocket uses, so
 every open room page sees it live.
 """
 
+from collections import Counter
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -15,30 +17,39 @@ from django.views.decorators.http import require_http_methods
 from chat import services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from content.http import HttpResponseSeeOther, count_form_write, too_many
+from content.http import (
+    HttpResponseSeeOther,
+    count_form_write,
+    remember_guest_name,
+    remembered_guest_name,
+    too_many,
+)
 from content.services import add_to_form, may_write
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
 ROOM_CREATE_RATE = (5, 3600)
-GUEST_NAME_KEY = "chat_guest_name"
 ROOMS_SHOWN = 100
 
-TOO_FAST = (
-    "You are sending too fast. Try again in {seconds} seconds; your text is kept below."
-)
+TOO_FAST = "You are sending too fast. Try again in {seconds}; your text is kept below."
 TOO_MANY_ROOMS = (
-    "You have created several rooms already. Try again in {minutes} minutes; "
+    "You have created several rooms already. Try again in {minutes}; "
     "your title is kept below."
 )
 
 
 def _render_index(request, form, *, status=200):
     visible = Q(messages__hidden=False)
-    rooms = Room.objects.annotate(
-        last_active=Coalesce(Max("messages__created", filter=visible), "created"),
-        message_count=Count("messages", filter=visible),
-    ).order_by("-last_active", "title")[:ROOMS_SHOWN]
+    rooms = list(
+        Room.objects.annotate(
+            last_active=Coalesce(Max("messages__created", filter=visible), "created"),
+            message_count=Count("messages", filter=visible),
+        ).order_by("-last_active", "title")[:ROOMS_SHOWN]
+    )
+    # Titles need not be unique: rooms that share one show their address too.
+    titles = Counter(room.title.casefold() for room in rooms)
+    for room in rooms:
+        room.title_shared = titles[room.title.casefold()] > 1
     return render(
         request,
         "chat/index.html",
@@ -91,8 +102,7 @@ def _render_room(request, room, form, *, status=200):
 def room(request, slug):
     room = get_object_or_404(Room, slug=slug)
     if request.method != "POST":
-        initial = {"display_name": request.session.get(GUEST_NAME_KEY, "")}
-        form = MessageForm(user=request.user, initial=initial)
+        form = MessageForm(user=request.user, initial=remembered_guest_name(request))
         return _render_room(request, room, form)
     if not may_write(request.user):
         return redirect_to_login(request.get_full_path())
@@ -116,7 +126,5 @@ def room(request, slug):
     except ValidationError as error:
         add_to_form(form, error)
         return _render_room(request, room, form, status=400)
-    if "display_name" in form.cleaned_data:
-        # A guest need not type their name again after each message.
-        request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]
+    remember_guest_name(request, form)
     return HttpResponseSeeOther(room.get_absolute_url())

@@ -10,6 +10,8 @@ says which permission hides (``hide_permission``) and names its app's
 
 from django.contrib import admin, messages
 
+from content.words import counted
+
 
 class ModerationAdmin(admin.ModelAdmin):
     hide_permission = None  # "app_label.codename"
@@ -58,8 +60,8 @@ class ModerationAdmin(admin.ModelAdmin):
 
     def _report(self, request, verb, count):
         meta = self.model._meta
-        noun = meta.verbose_name if count == 1 else meta.verbose_name_plural
-        self.message_user(request, f"{verb} {count} {noun}.", messages.SUCCESS)
+        noun = counted(count, meta.verbose_name, meta.verbose_name_plural)
+        self.message_user(request, f"{verb} {noun}.", messages.SUCCESS)
 
     @admin.action(
         permissions=["hide"], description="Hide selected %(verbose_name_plural)s"

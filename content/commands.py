@@ -11,8 +11,14 @@ bar, drawn only when stderr is a terminal so that logs and CI output stay
 clean.
 
 Verbosity: ``-v 0`` prints only results and errors, ``-v 1`` (the default)
-adds a summary line and the progress bar, ``-v 2`` adds the site's INFO log
-lines (one per stored post, for instance).
+adds a summary line, warnings and the progress bar, ``-v 2`` adds the site's
+INFO log lines (one per stored post, for instance).
+
+Commands that write what open pages show live (``post``, ``say``) run in
+their own process: their broadcast reaches the server only through a shared
+channel layer (``REDIS_URL``). Without one they say so in one line
+(``warn_unless_broadcasting``); ``manage.py check --deploy`` reports the same
+as ``chat.W001``.
 """
 
 import logging
@@ -20,7 +26,12 @@ import sys
 import time
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+BROADCAST_WARNING = (
+    "Warning: REDIS_URL is not set, so open pages show this {what} only after a reload."
+)
 
 
 class OperatorCommand(BaseCommand):
@@ -44,6 +55,14 @@ class OperatorCommand(BaseCommand):
         """Write a diagnostic line to stderr when verbosity is at least ``level``."""
         if self.verbosity >= level:
             self.stderr.write(message, style_func=lambda text: text)
+
+    def warn_unless_broadcasting(self, what):
+        """
+        Warn in one line that open pages will not see ``what`` at once, unless
+        a shared channel layer (``REDIS_URL``) carries the broadcast to them.
+        """
+        if not settings.REDIS_URL:
+            self.note(BROADCAST_WARNING.format(what=what))
 
     def progress(self, label, total=None):
         """Return a progress bar on stderr (silent unless it is a terminal)."""

@@ -120,14 +120,22 @@ def name(rng):
     return rng.choice(NAMES)
 
 
-def timeline(count, *, days=30):
+def timeline(count, *, days=30, after=None):
     """
-    Return ``count`` ascending moments over the last ``days`` days.
+    Return ``count`` ascending moments over the last ``days`` days, none
+    before ``after``.
 
-    Ids grow with time on the board (its pages use ids as cursors), so the
-    n-th seeded row must not be older than the one before it.
+    Pages list rows by id and ids grow with time (the board uses them as
+    cursors), so the n-th seeded row must not be older than the one before
+    it, nor than any row stored before the seeding, whose ids are smaller:
+    ``after`` is the moment of the newest of those. Seeded rows cannot go
+    *below* the existing ones either, since ids are public (addresses,
+    exports, clients' resume points) and never renumbered. So demo content
+    added to a site in use is dated between its newest row and now.
     """
     end = timezone.now()
     start = end - timedelta(days=days)
+    if after is not None:
+        start = min(max(start, after), end)
     step = (end - start) / max(count, 1)
     return (start + step * i for i in range(count))

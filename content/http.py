@@ -4,6 +4,7 @@ from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.http import HttpResponseRedirect
 
 from content.ratelimit import check_rate
+from content.words import counted
 
 
 class BadRequest(DjangoBadRequest):
@@ -33,14 +34,20 @@ def count_form_write(request, scope, *, rate, form, message):
     Count one form write by the requester; within ``rate`` return ``None``.
 
     Over it, put ``message`` (formatted with the ``seconds`` and ``minutes``
-    to wait) on ``form`` as its error, and return the seconds to wait: the
-    view renders the form again, the text the person typed kept, through
-    ``too_many``.
+    to wait, in words: "1 second", "5 minutes") on ``form`` as its error,
+    and return the seconds to wait: the view renders the form again, the
+    text the person typed kept, through ``too_many``.
     """
     retry_after = check_rate(scope, rate_ident(request), rate=rate)
     if retry_after is not None:
         minutes = retry_after // 60 + 1
-        form.add_error(None, message.format(seconds=retry_after, minutes=minutes))
+        form.add_error(
+            None,
+            message.format(
+                seconds=counted(retry_after, "second", "seconds"),
+                minutes=counted(minutes, "minute", "minutes"),
+            ),
+        )
     return retry_after
 
 
@@ -55,3 +62,20 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     """A 303: after a form POST, the browser GETs the next page (PRG)."""
 
     status_code = 303
+
+
+# A guest's name, remembered between posts and messages (board and chat alike)
+# so that it need not be typed again. static/netsite/guestname.js remembers it
+# in the browser too, for chat messages sent over the socket.
+GUEST_NAME_KEY = "guest_name"
+
+
+def remembered_guest_name(request):
+    """Return the form ``initial`` that fills in the guest's last name used."""
+    return {"display_name": request.session.get(GUEST_NAME_KEY, "")}
+
+
+def remember_guest_name(request, form):
+    """Keep the name a guest gave on a valid ``form`` for their next one."""
+    if "display_name" in form.cleaned_data:
+        request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     # daphne first: its runserver replaces Django's, so runserver is ASGI too.
     "daphne",
     "servestatic.runserver_nostatic",
+    # Before django.contrib.auth: its createsuperuser replaces Django's.
+    "netsite",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +65,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
-    "netsite",
     "board",
     "chat",
     "api",
@@ -96,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "netsite.context_processors.navigation",
             ],
         },
     },

@@ -1,6 +1,7 @@
 """
 The lab's pages. The arithmetic pages answer JSON instead of HTML when asked
-(``Accept: application/json`` or ``?format=json``).
+(``Accept: application/json`` or ``?format=json``), their errors included: a
+bad parameter is a 400 in the API's error shape, naming the parameter.
 """
 
 from decimal import Decimal, InvalidOperation, localcontext
@@ -9,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from api.exceptions import json_error
 from content.http import BadRequest
 
 MAX_NUMBER_LENGTH = 50
@@ -32,23 +34,37 @@ def hello(request):
     return render(request, "netsite/lab/hello.html", {"name": name})
 
 
+class BadParameter(BadRequest):
+    """A 400 about one query parameter, named in ``parameter``."""
+
+    def __init__(self, parameter, message):
+        super().__init__(message)
+        self.parameter = parameter
+
+
 def _number(request, key):
     raw = request.GET.get(key)
     if raw is None or not raw.strip():
-        raise BadRequest(f"Missing parameter ‘{key}’: give a number, e.g. {key}=12.5.")
+        raise BadParameter(
+            key, f"Missing parameter ‘{key}’: give a number, e.g. {key}=12.5."
+        )
     raw = raw.strip()
     if len(raw) > MAX_NUMBER_LENGTH:
-        raise BadRequest(
-            f"Parameter ‘{key}’ is longer than {MAX_NUMBER_LENGTH} characters."
+        raise BadParameter(
+            key, f"Parameter ‘{key}’ is longer than {MAX_NUMBER_LENGTH} characters."
         )
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise BadRequest(f"Parameter ‘{key}’ is not a number: {raw!r}.") from None
+        raise BadParameter(
+            key, f"Parameter ‘{key}’ is not a number: {raw!r}."
+        ) from None
     if not value.is_finite():
-        raise BadRequest(f"Parameter ‘{key}’ must be a finite number, not {raw}.")
+        raise BadParameter(
+            key, f"Parameter ‘{key}’ must be a finite number, not {raw}."
+        )
     if abs(value.adjusted()) > MAX_EXPONENT:
-        raise BadRequest(f"Parameter ‘{key}’ is too large or too small.")
+        raise BadParameter(key, f"Parameter ‘{key}’ is too large or too small.")
     return value
 
 
@@ -60,7 +76,14 @@ def _wants_json(request):
 
 
 def _arithmetic(request, operation, symbol, apply):
-    x, y = _number(request, "x"), _number(request, "y")
+    try:
+        x, y = _number(request, "x"), _number(request, "y")
+    except BadParameter as error:
+        if not _wants_json(request):
+            raise  # the site's HTML error page
+        return json_error(
+            400, "invalid", str(error), errors={error.parameter: [str(error)]}
+        )
     with localcontext() as ctx:
         ctx.prec = 60
         result = apply(x, y)

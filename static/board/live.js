@@ -23,6 +23,19 @@
     line.textContent = text;
   }
 
+  function localize(node) {
+    // The server renders times in UTC; localtime.js shows the reader's own.
+    if (window.netsiteLocalize) window.netsiteLocalize(node);
+  }
+
+  function showEmpty() {
+    if (posts.querySelector(".post, .empty")) return;
+    var empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = "No posts yet.";
+    posts.appendChild(empty);
+  }
+
   function fromHtml(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim(); // rendered and escaped by the server
@@ -36,7 +49,7 @@
       var article = fromHtml(frame.html);
       if (!article) return;
       var existing = document.getElementById("post-" + frame.id);
-      if (existing) { existing.replaceWith(article); return; }
+      if (existing) { existing.replaceWith(article); localize(article); return; }
       var empty = posts.querySelector(".empty");
       if (empty) empty.remove();
       article.classList.add("fresh");
@@ -46,13 +59,18 @@
         node = node.nextElementSibling;
       }
       posts.insertBefore(article, node);
-      if (window.netsiteLocalize) window.netsiteLocalize(article);
+      localize(article);
     } else if (frame.type === "delete") {
       var gone = document.getElementById("post-" + frame.id);
       if (gone) gone.remove();
+      if (!document.querySelector(".pager a[rel=next]")) showEmpty();
     } else if (frame.type === "clear") {
       var all = posts.querySelectorAll(".post");
       for (var i = 0; i < all.length; i++) all[i].remove();
+      // Every older post is hidden too: the link would lead to an empty page.
+      var older = document.querySelector(".pager a[rel=next]");
+      if (older) older.remove();
+      showEmpty();
     }
   }
 

@@ -67,11 +67,9 @@
     if (empty) empty.remove();
   }
 
-  function stickToBottom(fn) {
-    var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    fn();
-    if (atBottom) log.scrollTop = log.scrollHeight;
-  }
+  // The log's box (.chat-scroll in chat.css) keeps the newest message in
+  // view by itself, and leaves a reader who scrolled up where they are.
+  function stickToBottom(fn) { fn(); }
 
   // Insert by id so that replayed, live and caught-up messages stay in order.
   function placeById(item, id) {
@@ -242,6 +240,5 @@
   window.addEventListener("online", function () {
     if (retryTimer) { clearTimeout(retryTimer); connect(); }
   });
-  log.scrollTop = log.scrollHeight;
   connect();
 })();

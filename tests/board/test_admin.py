@@ -122,3 +122,31 @@ def test_the_moderators_group_has_exactly_the_moderation_permissions():
     )
     assert {"view_post", "hide_post", "delete_post"} <= codenames
     assert not any(c.startswith(("add_", "change_")) for c in codenames)
+
+
+def messages_shown(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_action_reports_count_one_post_in_the_singular(client, moderator, posts):
+    client.force_login(moderator)
+
+    hid = client.get(run_action(client, "hide_selected", posts[:2]).url)
+    deleted = client.get(run_action(client, "delete_selected_items", posts[2:]).url)
+
+    assert messages_shown(hid) == ["Hid 2 posts."]
+    assert messages_shown(deleted) == ["Deleted 1 post."]
+
+
+def test_clearing_one_post_reports_it_in_the_singular(client, moderator, posts):
+    from tests.conftest import csrf_token
+
+    services.hide_posts(posts[1:], by=None)
+    client.force_login(moderator)
+    token = csrf_token(client, "/board/")
+
+    response = client.post(
+        CHANGELIST + "clear/", {"csrfmiddlewaretoken": token}, follow=True
+    )
+
+    assert messages_shown(response) == ["Cleared the board: hid 1 post."]

@@ -5,6 +5,7 @@ import pytest
 from django.test import override_settings
 
 from board.models import Post
+from chat.services import create_room
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,17 @@ def test_the_post_shows_its_timestamp_in_utc_with_a_machine_readable_time(
     iso = post.created.isoformat()
     assert f'<time datetime="{iso}">' in page
     assert re.search(r"Posted: \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+
+
+def test_a_guests_name_is_filled_in_again_on_the_board_and_in_chat(client, post_form):
+    post_form("Hello", display_name="Ada")
+
+    board = client.get("/board/").content.decode()
+    room = create_room(title="Lobby")
+    chat = client.get(room.get_absolute_url()).content.decode()
+
+    for page in (board, chat):
+        assert re.search(r'<input[^>]*name="display_name"[^>]*value="Ada"', page)
 
 
 def test_a_guest_without_a_name_is_called_guest(post_form):
@@ -114,6 +126,19 @@ def test_it_answers_429_when_a_guest_posts_too_fast_and_keeps_the_text(post_form
     assert "You are posting too fast" in page
     assert "three, too fast" in page
     assert Post.objects.count() == 2
+
+
+@override_settings(NETSITE_BOARD_FLOOD=(1, 1))
+def test_a_one_second_wait_is_said_in_the_singular(post_form):
+    # Within one one-second window the second post is refused; a window may
+    # end between two posts, so try a few.
+    for attempt in range(5):
+        response = post_form(f"quick {attempt}")
+        if response.status_code == 429:
+            break
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+    assert "Try again in 1 second;" in response.content.decode()
 
 
 @override_settings(NETSITE_BOARD_FLOOD=(1, 30))

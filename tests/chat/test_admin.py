@@ -96,3 +96,12 @@ def test_an_admin_creates_a_room_with_a_generated_slug(admin_client):
     assert response.status_code == 302
     room = Room.objects.get()
     assert (room.title, room.slug) == ("Été 2026", "été-2026")
+
+
+def test_clearing_one_room_reports_it_in_the_singular(room, moderator):
+    post_message(room=room, text="only one")
+
+    response = run_action(moderator, "/admin/chat/room/", "clear_selected", [room.pk])
+
+    shown = [str(m) for m in moderator.get(response.url).context["messages"]]
+    assert shown == ["Cleared 1 room: hid 1 message."]

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from chat import services
-from chat.models import Message
+from chat.models import Message, Room
 from tests.chat.conftest import (
     ORIGIN,
     connect_to,
@@ -278,12 +278,26 @@ async def test_a_signed_in_user_chats_under_their_username_when_guests_may_not(
         await client.disconnect()
 
 
-async def test_posting_to_a_deleted_room_closes_with_4404(room, django_user_model):
+async def test_a_room_deleted_while_open_clears_then_closes_with_4404(
+    room, django_user_model
+):
     moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
     client = await open_room(room)
     try:
         await sync_to_async(services.delete_room)(room=room, by=moderator)
         assert await receive(client) == {"type": "clear"}
+        output = await client.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": 4404}
+    finally:
+        await client.disconnect()
+
+
+async def test_posting_to_a_room_deleted_unannounced_closes_with_4404(room):
+    # Deleted where this process's layer heard nothing (another process
+    # without Redis): the failed write is how the connection finds out.
+    client = await open_room(room)
+    try:
+        await sync_to_async(Room.objects.filter(pk=room.pk).delete)()
         await send(client, {"type": "message", "text": "anyone?"})
         output = await client.receive_output(timeout=2)
         assert output == {"type": "websocket.close", "code": 4404}

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from chat.models import Message, Room
-from chat.services import post_message
+from chat.services import create_room, post_message
 
 
 @pytest.fixture
@@ -165,3 +165,15 @@ def test_sending_too_fast_through_the_form_is_refused_with_429(browser, room, se
     assert response.status_code == 429
     assert 'value="second"' in response.content.decode()
     assert Message.objects.count() == 1
+
+
+def test_rooms_that_share_a_title_show_their_addresses_in_the_list(browser, db):
+    first = create_room(title="Lobby")
+    second = create_room(title="lobby")
+    create_room(title="Music")
+
+    page = browser.get("/chat/").content.decode()
+
+    for room in (first, second):
+        assert f'<span class="room-address muted">/chat/{room.slug}/</span>' in page
+    assert page.count('class="room-address') == 2  # Music's title is its own

@@ -109,3 +109,13 @@ def test_posts_survive_a_server_restart(page, own_server):
     page.reload()
 
     expect(page.locator("article.post", has_text=body)).to_have_count(1)
+
+
+def test_a_guests_name_is_filled_in_again_after_a_post(pages, server):
+    for javascript in (True, False):
+        page = pages.new(java_script_enabled=javascript)
+        post_through_form(page, server, unique("Signed"), name="Heron")
+
+        expect(page.get_by_label("Your name")).to_have_value("Heron")
+        page.reload()
+        expect(page.get_by_label("Your name")).to_have_value("Heron")

@@ -194,3 +194,89 @@ def test_after_a_server_restart_both_pages_hold_every_message_once_in_order(
         )
         assert ids == sorted(ids)
     assert texts(ada) == texts(bob)
+
+
+def fill_room(server, count):
+    slug = make_room(server)
+    server.shell(
+        "from chat.models import Room\n"
+        "from chat.services import post_message\n"
+        f"room = Room.objects.get(slug={slug!r})\n"
+        f"for i in range({count}): post_message(room=room, text=f'Line {{i}}')\n"
+    )
+    return slug
+
+
+def test_a_room_opens_on_its_newest_message_without_javascript(pages, server):
+    slug = fill_room(server, 60)
+    page = pages.new(java_script_enabled=False)
+
+    page.goto(f"{server.url}/chat/{slug}/")
+
+    # The page shows the last 50 (Line 10 to Line 59), oldest first, and its
+    # scroll box starts at the end.
+    log = page.locator("#chat-log .chat-message")
+    expect(log.first.locator(".text")).to_have_text("Line 10")
+    expect(log.last.locator(".text")).to_have_text("Line 59")
+    expect(log.last).to_be_in_viewport()
+    expect(log.first).not_to_be_in_viewport()
+
+
+def test_a_room_opens_on_its_newest_message_and_follows_new_ones(pages, server):
+    slug = fill_room(server, 60)
+    reader, writer = pages.new(), pages.new()
+    open_room(reader, server, slug)
+    open_room(writer, server, slug)
+    log = reader.locator("#chat-log .chat-message")
+    expect(log.last).to_be_in_viewport()
+
+    text = unique("Newest")
+    send(writer, text)
+
+    newest = reader.locator(DELIVERED, has_text=text)
+    expect(newest).to_be_in_viewport()
+    assert reader.problems == []
+
+
+def test_a_room_deleted_while_open_says_so_instead_of_live(pages, server):
+    username = f"owner{uuid.uuid4().hex[:8]}"
+    token = server.shell(
+        "from django.contrib.auth.models import User\n"
+        "from rest_framework.authtoken.models import Token\n"
+        f"user = User.objects.create_user({username!r})\n"
+        "print(Token.objects.create(user=user).key)\n"
+    ).strip()
+    auth = {"Authorization": f"Token {token}"}
+    page = pages.new()
+    created = page.request.post(
+        f"{server.url}/api/rooms/", data={"title": unique("Short-lived")}, headers=auth
+    )
+    assert created.status == 201, created.text()
+    slug = created.json()["slug"]
+    open_room(page, server, slug)
+    status = page.locator("#chat-status")
+    expect(status).to_have_text("Live")
+
+    deleted = page.request.delete(f"{server.url}/api/rooms/{slug}/", headers=auth)
+    assert deleted.status == 204, deleted.text()
+
+    expect(status).to_have_text("This room was deleted.")
+    assert page.problems == []
+
+
+def test_a_guests_name_is_filled_in_again_after_a_live_message(pages, server):
+    slug = make_room(server)
+    page = pages.new()
+    open_room(page, server, slug)
+    page.get_by_label("Your name").fill("Otter")
+    text = unique("Named")
+    send(page, text)
+    expect(page.locator(DELIVERED, has_text=text).locator(".author")).to_have_text(
+        "Otter"
+    )
+
+    open_room(page, server, slug)
+    expect(page.get_by_label("Your name")).to_have_value("Otter")
+    page.goto(f"{server.url}/board/")
+    expect(page.get_by_label("Your name")).to_have_value("Otter")
+    assert page.problems == []

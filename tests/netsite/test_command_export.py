@@ -148,3 +148,9 @@ def test_verbosity_zero_leaves_only_the_rows(posts):
 
     assert len(out.splitlines()) == 2
     assert err == ""
+
+
+def test_its_summary_counts_one_row_in_the_singular(posts):
+    _, err = export("posts", "--since", posts[1].created.isoformat())
+
+    assert err == "Exported 1 post.\n"

@@ -119,6 +119,17 @@ def test_importing_the_same_file_again_adds_nothing(posts, tmp_path):
     assert out == f"Imported 0 posts from {path}; 3 were already here.\n"
 
 
+def test_its_summary_counts_one_row_in_the_singular(db, tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    write_lines(one, [post_record(1)])
+    write_lines(two, [post_record(1), post_record(2)])
+    import_("posts", str(one))
+
+    out = import_("posts", str(two))
+
+    assert out == f"Imported 1 post from {two}; 1 was already here.\n"
+
+
 def test_a_post_already_stored_under_its_client_id_is_not_added_again(ada, tmp_path):
     create_post(body="Sent by the API", author=ada, client_id="c-9")
     path = tmp_path / "posts.jsonl"

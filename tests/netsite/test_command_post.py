@@ -27,6 +27,29 @@ def test_it_posts_as_a_guest_with_a_name():
 
 
 @pytest.mark.django_db
+def test_it_warns_in_one_line_when_open_pages_cannot_see_the_post(settings):
+    settings.REDIS_URL = None
+    _, err = run("Hello", "--name", "operator")
+    assert err.splitlines() == [
+        "Warning: REDIS_URL is not set, so open pages show this post only after "
+        "a reload."
+    ]
+
+
+@pytest.mark.django_db
+def test_it_prints_no_warning_at_verbosity_0(settings):
+    settings.REDIS_URL = None
+    assert run("Hello", "-v", "0") == ("", "")
+
+
+@pytest.mark.django_db
+def test_it_does_not_warn_with_a_shared_channel_layer(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    _, err = run("Hello")
+    assert err == ""
+
+
+@pytest.mark.django_db
 def test_it_posts_as_a_user(django_user_model):
     ada = django_user_model.objects.create_user("ada")
 

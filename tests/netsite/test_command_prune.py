@@ -48,7 +48,7 @@ def test_it_deletes_content_hidden_before_the_retention(content):
         "general visible",
         "music visible",
     }
-    assert out == ("Deleted 1 posts and 2 messages hidden more than 30 days ago.\n")
+    assert out == "Deleted 1 post and 2 messages hidden more than 30 days ago.\n"
 
 
 def test_dry_run_deletes_nothing_and_reports_what_it_would(content):
@@ -56,7 +56,7 @@ def test_dry_run_deletes_nothing_and_reports_what_it_would(content):
 
     assert Post.objects.count() == 3
     assert Message.objects.count() == 4
-    assert out.startswith("Would delete 1 posts and 2 messages")
+    assert out.startswith("Would delete 1 post and 2 messages")
 
 
 def test_a_room_limits_pruning_to_its_messages(content):
@@ -68,7 +68,7 @@ def test_a_room_limits_pruning_to_its_messages(content):
         "general old",
         "music visible",
     }
-    assert "1 messages in room music" in out
+    assert "1 message in room music" in out
 
 
 def test_it_never_deletes_visible_content(content):
@@ -86,3 +86,11 @@ def test_it_rejects_an_unknown_room(content):
 def test_it_rejects_a_negative_retention(content):
     with pytest.raises(CommandError, match="0 or more days"):
         run("--hidden-older-than", "-1")
+
+
+def test_its_summary_counts_in_the_singular_where_it_should(content):
+    out = run("--hidden-older-than", "1", "--room", "general")
+
+    assert out == (
+        "Deleted 0 posts and 1 message in room general hidden more than 1 day ago.\n"
+    )

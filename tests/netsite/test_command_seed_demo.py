@@ -5,8 +5,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from board.models import Post
-from board.services import delete_posts
+from board.services import create_post, delete_posts
 from chat.models import Message, Room
+from chat.services import create_room, post_message
 
 
 def run(*args):
@@ -29,6 +30,13 @@ def test_it_adds_the_requested_content():
 
 
 @pytest.mark.django_db
+def test_its_summary_counts_one_of_each_in_the_singular():
+    out, _ = run("--posts", "1", "--rooms", "1", "--messages", "1")
+
+    assert out == "Added 1 post, 1 room and 1 message.\n"
+
+
+@pytest.mark.django_db
 def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
     run("--posts", "50", "--rooms", "0", "--messages", "0")
 
@@ -36,6 +44,37 @@ def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
     assert all(p.body and p.display_name and not p.hidden for p in posts)
     assert [p.created for p in posts] == sorted(p.created for p in posts)
     assert all(p.created.tzinfo is not None for p in posts)
+
+
+@pytest.mark.django_db
+def test_demo_posts_on_a_board_in_use_read_newest_first_like_every_post():
+    today = create_post(body="Posted today, before the seeding")
+
+    _, err = run("--posts", "30", "--rooms", "0", "--messages", "0")
+
+    # The board lists by id; seeded posts get the larger ids, so they must
+    # not be older than the post already there.
+    board = list(Post.objects.visible().newest())
+    assert board[-1] == today
+    assert [p.created for p in board] == sorted(
+        (p.created for p in board), reverse=True
+    )
+    assert err == (
+        "The board already has posts: the demo ones come after them, dated "
+        "between the newest and now.\n"
+    )
+
+
+@pytest.mark.django_db
+def test_demo_messages_in_rooms_in_use_come_after_the_messages_there():
+    room = create_room(title="Lobby")
+    earlier = post_message(room=room, text="Said before the seeding")
+
+    run("--posts", "0", "--rooms", "0", "--messages", "30")
+
+    history = list(room.messages.visible().order_by("id"))
+    assert history[0] == earlier
+    assert [m.created for m in history] == sorted(m.created for m in history)
 
 
 @pytest.mark.django_db

@@ -89,14 +89,18 @@ def test_results_go_to_stdout_and_log_lines_to_stderr(db_file):
     quiet = manage("post", "Hello", "--name", "ops", db=db_file)
     chatty = manage("post", "Hello again", "-v", "2", db=db_file)
 
+    # No REDIS_URL here: the one diagnostic is the warning that open pages
+    # see the post only after a reload.
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (
         0,
         "Posted #1 as ops.\n",
-        "",
+        "Warning: REDIS_URL is not set, so open pages show this post only after "
+        "a reload.\n",
     )
     assert chatty.stdout == "Posted #2 as guest.\n"
-    (log_line,) = chatty.stderr.splitlines()
+    log_line, warning = chatty.stderr.splitlines()
     assert json.loads(log_line)["message"] == "post created"
+    assert warning.startswith("Warning: REDIS_URL is not set")
 
 
 def test_export_to_stdout_holds_the_rows_only(db_file):
@@ -248,3 +252,11 @@ def test_the_progress_bar_is_drawn_on_a_terminal(db_file):
     assert process.wait(timeout=60) == 0
     assert b"Posts [" in drawn
     assert b"100%  30,000/30,000" in drawn
+
+
+def test_createsuperuser_without_a_terminal_exits_1_with_one_line(db_file):
+    result = manage("createsuperuser", db=db_file, stdin="")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("CommandError: createsuperuser needs a terminal")
+    assert len(result.stderr.splitlines()) == 1

@@ -74,6 +74,45 @@ def test_arithmetic_rejects_bad_numbers_naming_the_parameter(client, params, mes
     assert message in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "ask",
+    [{"params": {"format": "json"}}, {"headers": {"Accept": "application/json"}}],
+    ids=["format", "accept"],
+)
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        ({"y": "1"}, "x", "Missing parameter ‘x’: give a number, e.g. x=12.5."),
+        ({"x": "1", "y": "ten"}, "y", "Parameter ‘y’ is not a number: 'ten'."),
+    ],
+)
+def test_arithmetic_errors_are_json_when_json_was_asked_for(
+    client, ask, params, parameter, message
+):
+    response = client.get(
+        "/lab/subtract/",
+        {**params, **ask.get("params", {})},
+        headers=ask.get("headers", {}),
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {
+        "status": 400,
+        "code": "invalid",
+        "detail": message,
+        "errors": {parameter: [message]},
+    }
+
+
+def test_arithmetic_errors_stay_html_for_a_browser(client):
+    response = client.get("/lab/add/", {"x": "1"}, headers={"Accept": "text/html"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Missing parameter ‘y’" in response.content.decode()
+
+
 def test_the_request_page_shows_method_path_version_and_headers(client):
     response = client.get(
         "/lab/request/some/where",

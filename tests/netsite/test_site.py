@@ -137,3 +137,28 @@ def test_a_permission_error_is_the_sites_own_403(client, user):
     user.save()
     response = client.get("/admin/board/post/clear/")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "marked"),
+    [
+        ("/board/", '<a href="/board/" aria-current="page">Board</a>'),
+        ("/lab/", '<a href="/lab/" aria-current="page">Lab</a>'),
+        ("/lab/hello/?name=Ada", '<a href="/lab/" aria-current="true">Lab</a>'),
+        ("/accounts/login/", '<a href="/accounts/login/" aria-current="page">'),
+        ("/", 'href="/" aria-current="page">netsite</a>'),
+    ],
+)
+def test_the_menu_marks_the_current_page_or_section(client, db, path, marked):
+    page = client.get(path).content.decode()
+
+    assert marked in page
+    assert page.count("aria-current=") == 1
+
+
+def test_every_page_starts_with_a_link_that_skips_to_its_content(client, db):
+    page = client.get("/chat/").content.decode()
+    body = page[page.index("<body") :]
+
+    assert body.index('<a class="skip-link" href="#content">') < body.index("<nav")
+    assert '<main class="wrap" id="content" tabindex="-1">' in page

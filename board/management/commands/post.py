@@ -52,3 +52,4 @@ class Command(OperatorCommand):
             raise CommandError(" ".join(error.messages)) from None
         if self.verbosity >= 1:
             self.stdout.write(f"Posted #{post.pk} as {post.display_name}.")
+        self.warn_unless_broadcasting("post")

@@ -27,6 +27,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from content.words import counted
+
 ACK_WAIT = 5  # seconds to wait for outstanding acks after end of input
 HISTORY = 20  # messages shown on start
 
@@ -138,7 +140,8 @@ class TerminalClient:
 
     def report_unsent(self):
         if self.unacked:
-            self.write(f"! {len(self.unacked)} message(s) not acknowledged")
+            unacked = counted(len(self.unacked), "message", "messages")
+            self.write(f"! {unacked} not acknowledged")
 
     async def session(self, ws):
         """Talk on one connection; return True when input ended (time to go)."""

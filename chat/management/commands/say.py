@@ -4,22 +4,24 @@
 The message goes through ``chat.services.post_message`` like any other, so it
 is stored and broadcast on commit. The broadcast reaches the running server
 only through a shared channel layer (``REDIS_URL``); without one the command
-warns (check ``chat.W001``) and open pages see the message on their next
-resume or reload.
+warns in one line (as ``post`` does) and open pages see the message on their
+next resume or reload.
 """
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from chat.checks import BROADCAST_TAG
 from chat.models import Room
 from chat.services import post_message
+from content.commands import OperatorCommand
 
 
-class Command(BaseCommand):
-    help = "Post a message to a chat room as a system user."
-    requires_system_checks = []  # only the broadcast check, run in handle()
+class Command(OperatorCommand):
+    help = (
+        "Post a message to a chat room as a system user. Open room pages show "
+        "it at once when REDIS_URL is set; otherwise on their next load."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("room", help="The room's slug, as in /chat/<slug>/.")
@@ -33,7 +35,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, room, text, username, **options):
-        self.check(tags=[BROADCAST_TAG], include_deployment_checks=True)
         target = Room.objects.filter(slug=room).first()
         if target is None:
             known = ", ".join(Room.objects.values_list("slug", flat=True)[:10])
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Posted message #{message.pk} to {target.slug} as {user.get_username()}."
         )
+        self.warn_unless_broadcasting("message")
 
     @staticmethod
     def system_user(username):

@@ -16,6 +16,7 @@ from board.models import Post
 from chat.models import Message, Room
 from content import records
 from content.commands import OperatorCommand
+from content.words import counted
 
 CHUNK = 2000
 
@@ -85,7 +86,7 @@ class Command(OperatorCommand):
                 # and nothing more to flush into the closed pipe at exit.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return
-            self.note(f"Exported {count:,} {kind}.")
+            self.note(f"Exported {counted(count, kind[:-1], kind)}.")
             return
 
         target = Path(output)
@@ -100,7 +101,7 @@ class Command(OperatorCommand):
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
         finally:
             partial.unlink(missing_ok=True)
-        self.note(f"Exported {count:,} {kind} to {output}.")
+        self.note(f"Exported {counted(count, kind[:-1], kind)} to {output}.")
 
     def _write(self, rows, names, fmt, stream, total):
         writer = records.WRITERS[fmt](stream, names)

@@ -15,11 +15,13 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from board.services import import_posts
 from chat.services import import_messages
 from content import records
 from content.commands import OperatorCommand
+from content.words import counted
 
 MAX_REPORTED = 20
 
@@ -73,8 +75,12 @@ class Command(OperatorCommand):
         except UnicodeDecodeError:
             raise CommandError(f"{file} is not UTF-8 text.") from None
         if self.verbosity >= 1:
-            already = f"; {skipped:,} were already here" if skipped else ""
-            self.stdout.write(f"Imported {added:,} {kind} from {file}{already}.")
+            already = ""
+            if skipped:
+                already = (
+                    f"; {skipped:,} {ngettext('was', 'were', skipped)} already here"
+                )
+            self.stdout.write(f"Imported {_counted(added, kind)} from {file}{already}.")
 
     def _rows(self, kind, fmt, stream, bad, progress):
         """Yield ``("line N", row)``; collect lines that do not parse in ``bad``."""
@@ -102,9 +108,14 @@ class Command(OperatorCommand):
         if any("no user" in p for p in problems):
             hint = " Create the missing users first, or pass --keep-unknown-authors."
         raise CommandError(
-            f"Imported nothing: {file} has {len(problems):,} bad "
-            f"line{'s' if len(problems) != 1 else ''}.{hint}"
+            f"Imported nothing: {file} has "
+            f"{counted(len(problems), 'bad line', 'bad lines')}.{hint}"
         )
+
+
+def _counted(count, kind):
+    """``kind`` is the plural the command takes: "posts" or "messages"."""
+    return counted(count, kind[:-1], kind)
 
 
 def _count_records(file, fmt):

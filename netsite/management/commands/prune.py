@@ -9,6 +9,7 @@ from board.services import prune_posts
 from chat.models import Room
 from chat.services import prune_messages
 from content.commands import OperatorCommand
+from content.words import counted
 
 
 class Command(OperatorCommand):
@@ -52,6 +53,7 @@ class Command(OperatorCommand):
             verb = "Would delete" if dry_run else "Deleted"
             where = f" in room {room.slug}" if room else ""
             self.stdout.write(
-                f"{verb} {posts:,} posts and {messages:,} messages{where} "
-                f"hidden more than {days} days ago."
+                f"{verb} {counted(posts, 'post', 'posts')} and "
+                f"{counted(messages, 'message', 'messages')}{where} hidden more "
+                f"than {counted(days, 'day', 'days')} ago."
             )

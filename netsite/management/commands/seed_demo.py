@@ -4,16 +4,19 @@ import random
 
 from django.core.management.base import CommandError
 
+from board.models import Post
 from board.services import seed_posts
-from chat.models import Room
+from chat.models import Message, Room
 from chat.services import seed_messages, seed_rooms
 from content.commands import OperatorCommand
+from content.words import counted
 
 
 class Command(OperatorCommand):
     help = (
         "Add demo board posts, chat rooms and chat messages by guests, dated "
-        "over the last 30 days. Bulk inserts in one transaction per kind: a "
+        "over the last 30 days (after any content already there, which pages "
+        "list before them). Bulk inserts in one transaction per kind: a "
         "million posts take seconds on SQLite."
     )
 
@@ -57,6 +60,16 @@ class Command(OperatorCommand):
         if messages and rooms == 0 and not targets:
             raise CommandError("--messages needs rooms: there are none, pass --rooms.")
 
+        for count, model, where in (
+            (posts, Post, "The board already has posts"),
+            (messages, Message, "Chat already has messages"),
+        ):
+            if count and model.objects.exists():
+                # Pages list content by id, and ids only grow.
+                self.note(
+                    f"{where}: the demo ones come after them, dated between the "
+                    "newest and now."
+                )
         rng = random.Random(seed)
         if rooms:
             targets = seed_rooms(count=rooms, rng=rng)
@@ -76,5 +89,7 @@ class Command(OperatorCommand):
                 )
         if self.verbosity >= 1:
             self.stdout.write(
-                f"Added {posts:,} posts, {rooms:,} rooms and {messages:,} messages."
+                f"Added {counted(posts, 'post', 'posts')}, "
+                f"{counted(rooms, 'room', 'rooms')} and "
+                f"{counted(messages, 'message', 'messages')}."
             )
