@@ -10,7 +10,7 @@ from chat.models import Message
 def history(room, author, moderator):
     """Five messages in the room; the fourth is hidden."""
     sent = [
-        chat_services.post_message(room=room, text=f"m{n}", author=author)
+        chat_services.post_message(room=room, text=f"m{n}", author=author)[0]
         for n in range(5)
     ]
     chat_services.hide_messages([sent[3]], by=moderator)

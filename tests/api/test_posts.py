@@ -189,7 +189,7 @@ def test_the_default_page_is_50_and_oldest_first_is_an_ordering(author, anon):
 
 @pytest.mark.django_db
 def test_filters_by_author_time_and_text(author, other, anon):
-    old = board_services.create_post(body="an old apple", author=author)
+    old, _ = board_services.create_post(body="an old apple", author=author)
     Post.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=3))
     board_services.create_post(body="a fresh apple", author=author)
     board_services.create_post(body="a pear", author=other)

@@ -64,8 +64,8 @@ async def test_hidden_posts_and_a_cleared_board_reach_a_listener(
     django_user_model,
 ):
     moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
-    first = await sync_to_async(services.create_post)(body="one")
-    second = await sync_to_async(services.create_post)(body="two")
+    first, _ = await sync_to_async(services.create_post)(body="one")
+    second, _ = await sync_to_async(services.create_post)(body="two")
     listener = await listen()
     try:
         await sync_to_async(services.hide_posts)([first, second], by=moderator)

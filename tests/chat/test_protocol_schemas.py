@@ -79,7 +79,7 @@ async def test_board_frames_match_their_schemas(django_user_model):
     listener = connect_to("/ws/board/")
     assert (await listener.connect())[0]
     try:
-        post = await sync_to_async(board_services.create_post)(body="hi")
+        post, _ = await sync_to_async(board_services.create_post)(body="hi")
         check("board-post", await receive(listener))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
         await sync_to_async(board_services.hide_posts)([post], by=moderator)

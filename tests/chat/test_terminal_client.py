@@ -99,7 +99,8 @@ def test_the_terminal_client_sends_reports_the_ack_and_exits_on_end_of_input(sit
             process.stdin.write("hello from the terminal\n")
             process.stdin.flush()
             lines.expect("✓ delivered")
-            lines.expect("Ada: hello from the terminal")
+            # A guest: the name is Ada's choice, and the terminal says so.
+            lines.expect("Ada (guest): hello from the terminal")
             frame = json.loads(listener.recv(timeout=WAIT))
             assert (frame["author"], frame["text"]) == (
                 "Ada",
@@ -118,7 +119,7 @@ def test_the_terminal_client_prints_what_others_send(site):
         lines.expect("* connected")
         with listen(site) as other:
             other.send(json.dumps({"type": "message", "text": "hi", "name": "Bob"}))
-            lines.expect("Bob: hi")
+            lines.expect("Bob (guest): hi")
         process.stdin.close()
         assert process.wait(timeout=WAIT) == 0
     finally:

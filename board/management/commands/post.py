@@ -45,7 +45,7 @@ class Command(OperatorCommand):
                 "--client-id needs --as: guests' posts are not kept apart by client id."
             )
         try:
-            post = create_post(
+            post, _created = create_post(
                 body=text, author=author, display_name=name, client_id=client_id
             )
         except ValidationError as error:

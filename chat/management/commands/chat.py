@@ -201,7 +201,8 @@ class TerminalClient:
         if kind == "message":
             self.last_id = max(self.last_id, frame["id"])
             when = frame["created"][11:16]
-            self.write(f"[{when}] {frame['author']}: {frame['text']}")
+            guest = " (guest)" if frame.get("guest") else ""
+            self.write(f"[{when}] {frame['author']}{guest}: {frame['text']}")
         elif kind == "ack":
             self.unacked.pop(frame.get("client_id"), None)
             self.write(f"✓ delivered (#{frame['id']})")
