@@ -174,3 +174,33 @@ def test_say_refuses_an_unknown_room_and_empty_text(site):
     empty = site.manage("say", "lobby", "   ", check=False)
     assert empty.returncode == 1
     assert "Write something before sending." in empty.stderr
+
+
+def test_a_line_refused_for_going_too_fast_is_sent_again(tmp_path):
+    site = Site(
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "NETSITE_CHAT_RATE": "2/3",
+        },
+        workdir=tmp_path,
+    )
+    site.migrate()
+    site.shell("from chat.services import create_room; create_room(title='Lobby')")
+    site.start()
+    process, lines = site.client("lobby", "--name", "Ada")
+    try:
+        lines.expect("* connected")
+        process.stdin.write("one\ntwo\nthree\n")
+        process.stdin.flush()
+        lines.expect("! rate_limited")
+        lines.expect("✓ delivered")  # "three", once the window allowed it
+        process.stdin.close()
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        process.kill()
+        site.stop()
+    stored = site.shell(
+        "from chat.models import Message\n"
+        "print(list(Message.objects.values_list('text', flat=True)))\n"
+    )
+    assert stored.strip() == "['one', 'two', 'three']"
