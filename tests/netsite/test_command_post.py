@@ -120,3 +120,12 @@ def test_text_or_a_name_it_cannot_take_is_one_clear_error(args, field):
     with pytest.raises(CommandError, match=re.escape(field)):
         run(*args)
     assert Post.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_guest_post_is_stored_once_per_client_id_too():
+    run("Nightly", "--name", "cron", "--client-id", "nightly-1")
+    out, _ = run("Nightly", "--name", "cron", "--client-id", "nightly-1")
+
+    post = Post.objects.get()
+    assert out == f"Posted #{post.pk} as cron.\n"
