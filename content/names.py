@@ -29,9 +29,16 @@ SYSTEM_NAME = "system"
 _DIRECTION_MARKS = "\u200e\u200f"
 
 
+_TABLE = {
+    key.strip(_DIRECTION_MARKS): [
+        entry["c"].strip(_DIRECTION_MARKS) for entry in entries
+    ]
+    for key, entries in confusables_data.items()
+}
+
+
 def _glyphs(char):
-    entries = confusables_data.get(char) or ()
-    return [entry["c"].strip(_DIRECTION_MARKS) for entry in entries]
+    return _TABLE.get(char, ())
 
 
 @functools.cache

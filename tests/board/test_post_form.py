@@ -202,7 +202,19 @@ def test_each_form_gets_a_new_key(client):
     assert len(keys) == 3
 
 
-@pytest.mark.parametrize("name", ["admin", "ADMIN", "\u0430dmin", "system", "ada"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin",
+        "ADMIN",
+        "\u0430dmin",  # Cyrillic а
+        "\U0001d41a\U0001d41d\U0001d426\U0001d422\U0001d427",  # bold 𝐚𝐝𝐦𝐢𝐧
+        "adrnin",  # r and n drawn as m
+        "system",
+        "ada",
+        "a\u200bda",  # a zero-width space inside
+    ],
+)
 def test_a_guest_cannot_post_under_a_name_that_is_not_theirs(
     client, user, post_form, name
 ):
