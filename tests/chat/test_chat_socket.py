@@ -371,7 +371,7 @@ async def test_frames_say_whether_a_guest_or_a_member_wrote(room, ada):
     cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
     member = connect_to(
         f"/ws/chat/{room.slug}/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)],
+        headers=[*ORIGIN, (b"cookie", cookie)],
     )
     assert (await member.connect())[0]
     guest = await open_room(room)
@@ -455,7 +455,7 @@ async def test_a_member_is_counted_from_every_address(room, settings, ada):
     browser = Client()
     await sync_to_async(browser.force_login)(ada)
     cookie = (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
-    headers = [(b"origin", b"http://localhost"), cookie]
+    headers = [*ORIGIN, cookie]
     home = await open_from(room, "192.0.2.4", headers)
     try:
         assert [a["type"] for a in await send_and_read(home, 2, "h")] == ["ack"] * 2
