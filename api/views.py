@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -80,27 +79,19 @@ class IdempotentCreateMixin:
                 )
         return field if field is not None else header
 
-    def save_once(self, serializer, *, client_id, earlier, create):
+    def save_once(self, serializer, create):
         """
-        Store the item through the service ``create``, unless ``earlier`` (the
-        caller's items under ``client_id``) holds it already.
+        Store the item through the service ``create``, which returns ``(item,
+        created)``: ``created`` is false when the key had been used, and the
+        item is then the one stored the first time.
         """
         if serializer.validated_data.get("hidden"):
             raise exceptions.ValidationError(
                 {"hidden": ["A new item cannot start hidden; hide it afterwards."]}
             )
-        self.replayed = client_id is not None and earlier.exists()
         with service_errors():
-            try:
-                serializer.instance = create()
-            except IntegrityError:
-                # Two copies of one retry raced past the service's lookup; the
-                # unique constraint kept one, which is the answer.
-                existing = earlier.first() if client_id is not None else None
-                if existing is None:
-                    raise
-                self.replayed = True
-                serializer.instance = existing
+            serializer.instance, created = create()
+        self.replayed = not created
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
@@ -180,9 +171,7 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
         user, client_id = self.request.user, self.idempotency_key(serializer)
         self.save_once(
             serializer,
-            client_id=client_id,
-            earlier=Post.objects.filter(author=user, client_id=client_id),
-            create=lambda: board_services.create_post(
+            lambda: board_services.create_post(
                 body=serializer.validated_data["body"],
                 author=user,
                 client_id=client_id,
@@ -286,9 +275,7 @@ class RoomMessageViewSet(
         client_id = self.idempotency_key(serializer)
         self.save_once(
             serializer,
-            client_id=client_id,
-            earlier=Message.objects.filter(room=room, author=user, client_id=client_id),
-            create=lambda: chat_services.post_message(
+            lambda: chat_services.post_message(
                 room=room,
                 text=serializer.validated_data["text"],
                 author=user,

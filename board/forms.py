@@ -1,6 +1,7 @@
 from django import forms
 
 from board.models import Post
+from content.forms import FormKeyField
 
 
 class PostForm(forms.Form):
@@ -16,6 +17,7 @@ class PostForm(forms.Form):
         max_length=Post.NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"placeholder": Post.GUEST_NAME}),
     )
+    client_id = FormKeyField()
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

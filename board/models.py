@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from content.models import ModeratedContent, ModeratedQuerySet
+from content.models import ModeratedContent, ModeratedQuerySet, retry_constraint
 
 
 class PostQuerySet(ModeratedQuerySet):
@@ -15,7 +15,8 @@ class Post(ModeratedContent):
     TEXT_FIELD = "body"
     TEXT_MAX_LENGTH = BODY_MAX_LENGTH
     EMPTY_TEXT = "Write something before posting."
-    # A member's client_id names one post; a guest's names none.
+    # A client_id names one post per member; guests share one key space (the
+    # board form's keys are random).
     RETRY_KEY = ("author_id", "client_id")
 
     body = models.TextField(max_length=BODY_MAX_LENGTH)
@@ -26,11 +27,7 @@ class Post(ModeratedContent):
         ordering = ["-id"]
         indexes = [models.Index(fields=["hidden", "-id"], name="board_post_visible")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["author", "client_id"],
-                condition=models.Q(client_id__isnull=False),
-                name="board_post_unique_client_id",
-            )
+            retry_constraint("author_id", "client_id", name="board_post_unique_retry")
         ]
         permissions = [("hide_post", "Can hide and unhide posts")]
 

@@ -33,6 +33,7 @@ def serialize_post(post):
     return {
         "id": post.pk,
         "author": post.display_name,
+        "guest": post.author_id is None,
         "body": post.body,
         "created": utc_iso(post.created),
         "html": post_html(post),
@@ -57,13 +58,14 @@ def _removed(post):
 
 def create_post(*, body, author=None, display_name=None, client_id=None):
     """
-    Validate and store a post, then publish it on commit.
+    Validate and store a post, publish it on commit; return ``(post, created)``.
 
     ``author`` is a user or ``None`` for a guest, who may choose
-    ``display_name``. A ``client_id`` that the same author already used
-    returns the post stored then instead of a second copy.
+    ``display_name`` (not one that passes for a member or the staff). A
+    ``client_id`` that the same author (or any guest) already used returns
+    the post stored then, with ``created`` false, instead of a second copy.
     """
-    post = create_item(
+    post, created = create_item(
         Post,
         text=body,
         author=author,
@@ -71,8 +73,11 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
         client_id=client_id,
         shown=_shown,
     )
-    logger.info("post created", extra={"post_id": post.pk, "author": post.display_name})
-    return post
+    if created:
+        logger.info(
+            "post created", extra={"post_id": post.pk, "author": post.display_name}
+        )
+    return post, created
 
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart

@@ -86,6 +86,8 @@ def index(request):
             body=form.cleaned_data["body"],
             author=request.user,
             display_name=form.cleaned_data.get("display_name"),
+            # The form's one-time key: sent twice, the post is stored once.
+            client_id=form.cleaned_data["client_id"] or None,
         )
     except ValidationError as error:
         add_to_form(form, error)

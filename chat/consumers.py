@@ -16,10 +16,10 @@ When they are handled, any message the replay already sent is skipped.
 """
 
 import json
-import math
 import time
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -32,7 +32,8 @@ from chat.models import Room
 from chat.services import serialize_message
 from content.events import encode_frame, utc_iso
 from content.layers import LayerEventDispatchMixin
-from content.services import first_error, may_write
+from content.ratelimit import check_rate, rate_ident
+from content.services import clean_client_id, first_error, may_write
 
 REPLAY_LIMIT = 500
 
@@ -45,35 +46,55 @@ MAX_AFTER_DIGITS = 18
 # duplicate is published within moments of the replay, and the channel layers
 # drop undelivered events after 60 s (their "expiry") anyway.
 REPLAY_MEMORY = 60
-
-
-class TokenBucket:
-    """
-    ``rate`` = ``(count, seconds)``: ``count`` frames at once (the burst), then
-    one more every ``seconds / count`` seconds.
-    """
-
-    def __init__(self, rate, clock=time.monotonic):
-        self.capacity, seconds = rate
-        self.refill_per_second = self.capacity / seconds
-        self.tokens = float(self.capacity)
-        self.clock = clock
-        self.updated = clock()
-
-    def take(self):
-        """Take a token; return ``None``, or the seconds until one is free."""
-        now = self.clock()
-        elapsed = now - self.updated
-        self.updated = now
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.refill_per_second)
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return None
-        return (1 - self.tokens) / self.refill_per_second
+# The service's error codes that an error frame passes on as they are; any
+# other refusal of a field is the client's bug, a bad_json.
+SERVICE_CODES = frozenset({"empty", "too_long", "bad_characters", "reserved_name"})
+# The frame's names of the service's fields, where they differ.
+FRAME_FIELDS = {"display_name": "name"}
 
 
 def _error(code, detail, **extra):
     return encode_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+
+def _parse(text_data):
+    """Return ``(frame, None)`` for a message frame, else ``(frame, refusal)``."""
+    if text_data is None:
+        return None, ("bad_type", "Send JSON text frames, not binary.")
+    try:
+        frame = json.loads(text_data)
+    except (ValueError, RecursionError):  # RecursionError: absurd nesting
+        return None, ("bad_json", "The frame is not JSON.")
+    if not isinstance(frame, dict):
+        return None, ("bad_json", 'Send a JSON object with a "type".')
+    if frame.get("type") != "message":
+        shown = repr(frame.get("type"))[:40]
+        return frame, (
+            "bad_type",
+            f'Unknown frame type {shown}: the client may only send "message".',
+        )
+    return frame, None
+
+
+def _echoable_client_id(frame):
+    """Return the frame's client_id if an error frame may carry it, else None."""
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        return None
+    try:
+        return clean_client_id(frame.get("client_id"))
+    except ValidationError:
+        return None
+
+
+def _client_address(scope):
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+@sync_to_async
+def _count_frame(ident):
+    """Count a frame against the sender's chat rate; return seconds to wait."""
+    return check_rate("chat", ident, rate=settings.NETSITE_CHAT_RATE)
 
 
 def _parse_after(scope):
@@ -126,7 +147,6 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
         if self.room is None:
             await self.close()
             return
-        self.bucket = TokenBucket(settings.NETSITE_CHAT_RATE)
         self.strikes = 0
         await self.channel_layer.group_add(self.room.group_name, self.channel_name)
         await self.accept()
@@ -156,42 +176,31 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
     # Client frames ------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
-        wait = self.bucket.take()
+        # Parsed before it is counted, so that a refusal for sending too fast
+        # names the message (its client_id) and the client can send it again.
+        frame, refusal = _parse(text_data)
+        ident = rate_ident(self.scope.get("user"), _client_address(self.scope))
+        wait = await _count_frame(ident)
         if wait is not None:
-            await self._rate_limited(wait)
+            await self._rate_limited(wait, _echoable_client_id(frame))
             return
         self.strikes = 0
-        if text_data is None:
-            await self._refuse("bad_type", "Send JSON text frames, not binary.")
-            return
-        try:
-            frame = json.loads(text_data)
-        except (ValueError, RecursionError):  # RecursionError: absurd nesting
-            await self._refuse("bad_json", "The frame is not JSON.")
-            return
-        if not isinstance(frame, dict):
-            await self._refuse("bad_json", 'Send a JSON object with a "type".')
-            return
-        if frame.get("type") != "message":
-            shown = repr(frame.get("type"))[:40]
-            await self._refuse(
-                "bad_type",
-                f'Unknown frame type {shown}: the client may only send "message".',
-            )
+        if refusal is not None:
+            await self._refuse(*refusal)
             return
         await self._receive_message(frame)
 
-    async def _rate_limited(self, wait):
-        # A client gets one bucket's worth of rate_limited errors; one that keeps
-        # sending after that is flooding and is disconnected.
+    async def _rate_limited(self, retry_after, client_id):
+        # A client gets a window's worth of rate_limited errors in a row; one
+        # that keeps sending after that is flooding and is disconnected.
         self.strikes += 1
-        if self.strikes > self.bucket.capacity:
+        if self.strikes > settings.NETSITE_CHAT_RATE[0]:
             await self.close(code=CLOSE_RATE_LIMITED)
             return
-        retry_after = max(1, math.ceil(wait))
         await self._refuse(
             "rate_limited",
             f"Too many messages: wait {retry_after} s before sending again.",
+            client_id,
             retry_after=retry_after,
         )
 
@@ -223,7 +232,7 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             )
             return
         try:
-            message = await _post(
+            message, _created = await _post(
                 room=self.room,
                 text=text,
                 author=user if signed_in else None,
@@ -232,8 +241,10 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             )
         except ValidationError as error:
             field, code, detail = first_error(error)
+            if code not in SERVICE_CODES:
+                code = "bad_json"
             if field != "text":
-                code, detail = "bad_json", f'"{field}": {detail}'
+                detail = f'"{FRAME_FIELDS.get(field, field)}": {detail}'
             # A bad client_id is not echoed back: the error frame's must be valid.
             await self._refuse(
                 code, detail, None if field == "client_id" else client_id

@@ -1,6 +1,7 @@
 from django import forms
 
 from chat.models import Message, Room
+from content.forms import FormKeyField
 
 
 class RoomForm(forms.Form):
@@ -31,6 +32,7 @@ class MessageForm(forms.Form):
         max_length=Message.NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"placeholder": "guest"}),
     )
+    client_id = FormKeyField()
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

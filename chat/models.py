@@ -1,7 +1,12 @@
 from django.db import models
 from django.urls import reverse
 
-from content.models import ModeratedContent, ModeratedQuerySet, user_link
+from content.models import (
+    ModeratedContent,
+    ModeratedQuerySet,
+    retry_constraint,
+    user_link,
+)
 
 
 class Room(models.Model):
@@ -45,7 +50,6 @@ class Message(ModeratedContent):
     # A client_id names one message per room and sender, guests told apart
     # by display name.
     RETRY_KEY = ("room_id", "author_id", "display_name", "client_id")
-    GUEST_RETRIES = True
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     text = models.TextField(max_length=TEXT_MAX_LENGTH)
@@ -59,6 +63,15 @@ class Message(ModeratedContent):
             models.Index(
                 fields=["room", "author", "client_id"], name="chat_message_client_id"
             ),
+        ]
+        constraints = [
+            retry_constraint(
+                "room_id",
+                "author_id",
+                "display_name",
+                "client_id",
+                name="chat_message_unique_retry",
+            )
         ]
         permissions = [("hide_message", "Can hide and unhide chat messages")]
 

@@ -31,6 +31,7 @@ from content.services import (
     Moderation,
     create_item,
     invalid,
+    refuse_unstorable,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def clean_title(title):
         raise invalid(
             "title", f"Keep titles to {Room.TITLE_MAX_LENGTH} characters.", "too_long"
         )
+    refuse_unstorable("title", title)
     return title
 
 
@@ -54,6 +56,7 @@ def serialize_message(message):
         "id": message.pk,
         "room": message.room.slug,
         "author": message.display_name,
+        "guest": message.author_id is None,
         "text": message.text,
         "created": utc_iso(message.created),
         "client_id": message.client_id,
@@ -145,12 +148,15 @@ def _removed(message):
 
 def post_message(*, room, text, author=None, display_name=None, client_id=None):
     """
-    Validate and store a message, then broadcast it to the room on commit.
+    Validate and store a message, broadcast it to the room on commit; return
+    ``(message, created)``.
 
     A ``client_id`` the same sender already used in this room returns the
-    message stored then, without storing or broadcasting it again.
+    message stored then, with ``created`` false, without storing or
+    broadcasting it again. A guest's ``display_name`` may not pass for a
+    member or the staff.
     """
-    message = create_item(
+    return create_item(
         Message,
         text=text,
         author=author,
@@ -159,7 +165,6 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
         shown=_shown,
         room=room,
     )
-    return message
 
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart

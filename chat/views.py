@@ -122,6 +122,8 @@ def room(request, slug):
             text=form.cleaned_data["text"],
             author=request.user,
             display_name=form.cleaned_data.get("display_name"),
+            # The form's one-time key: sent twice, the message is stored once.
+            client_id=form.cleaned_data["client_id"] or None,
         )
     except ValidationError as error:
         add_to_form(form, error)

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Count
 
 from content.services import clean_client_id, clean_display_name, clean_text
 
@@ -87,8 +88,7 @@ def import_rows(
 
     The model's ``RETRY_KEY`` names the fields under which the one-row
     service stores a write with a ``client_id`` once; a row matching a stored
-    one there is skipped too, so that importing a file twice adds nothing. A
-    guest's ``client_id`` counts only with the model's ``GUEST_RETRIES``.
+    one there is skipped too, so that importing a file twice adds nothing.
 
     ``progress(n)`` is called after each batch of ``n`` rows. Once all rows
     are stored, the id sequences of ``sequences`` (``model`` alone by
@@ -127,14 +127,14 @@ def _messages(error):
 
 def _sort_imported(model, fields):
     """Split checked rows into new ones, a count of stored ones, and conflicts."""
-    retry_key, guest_retries = model.RETRY_KEY, model.GUEST_RETRIES
+    retry_key = model.RETRY_KEY
     rows = model._default_manager
     stored = dict(
         rows.filter(id__in=[f["id"] for _, f in fields]).values_list("id", "created")
     )
 
     def key(f):
-        if not f["client_id"] or (f["author_id"] is None and not guest_retries):
+        if not f["client_id"]:
             return None
         return tuple(f[name] for name in retry_key)
 
@@ -288,3 +288,31 @@ def prune_hidden(rows, *, hidden_before, dry_run):
     with transaction.atomic():
         _total, per_model = doomed.delete()
     return per_model.get(rows.model._meta.label, 0)
+
+
+def drop_retry_duplicates(model, key, *, text_field):
+    """
+    Make ``model``'s rows fit its retry constraint; return ``(deleted, cleared)``.
+
+    For the migration that adds the constraint (``model`` may be a historical
+    one): of the rows that share a client id under ``key`` (the model's
+    ``RETRY_KEY``), the earliest stays as it is. A later
+    one with the same text is a retry stored twice and is deleted; one with
+    other text is a different write that reused the id, so it stays, without
+    its client id.
+    """
+    rows = model._default_manager.filter(client_id__isnull=False)
+    clashes = rows.order_by().values(*key).annotate(n=Count("id")).filter(n__gt=1)
+    deleted = cleared = 0
+    for clash in list(clashes):
+        same = list(
+            rows.filter(**{field: clash[field] for field in key})
+            .order_by("id")
+            .values_list("id", text_field)
+        )
+        first_text = same[0][1]
+        copies = [pk for pk, text in same[1:] if text == first_text]
+        others = [pk for pk, text in same[1:] if text != first_text]
+        deleted += model._default_manager.filter(id__in=copies).delete()[0]
+        cleared += model._default_manager.filter(id__in=others).update(client_id=None)
+    return deleted, cleared

@@ -3,7 +3,7 @@
 from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.http import HttpResponseRedirect
 
-from content.ratelimit import check_rate
+from content.ratelimit import check_rate, rate_ident
 from content.words import counted
 
 
@@ -22,13 +22,6 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def rate_ident(request):
-    """Whom a rate limit counts: the signed-in user, or a guest's address."""
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{client_ip(request)}"
-
-
 def count_form_write(request, scope, *, rate, form, message):
     """
     Count one form write by the requester; within ``rate`` return ``None``.
@@ -38,7 +31,8 @@ def count_form_write(request, scope, *, rate, form, message):
     and return the seconds to wait: the view renders the form again, the
     text the person typed kept, through ``too_many``.
     """
-    retry_after = check_rate(scope, rate_ident(request), rate=rate)
+    ident = rate_ident(request.user, client_ip(request))
+    retry_after = check_rate(scope, ident, rate=rate)
     if retry_after is not None:
         minutes = retry_after // 60 + 1
         form.add_error(

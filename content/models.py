@@ -8,6 +8,7 @@ moderated the same way: hidden rather than deleted, with who and when kept.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 
 class ModeratedQuerySet(models.QuerySet):
@@ -40,10 +41,10 @@ class ModeratedContent(models.Model):
     TEXT_FIELD = None
     TEXT_MAX_LENGTH = None
     EMPTY_TEXT = None
-    # The fields under which a write with a client_id is stored once, and
-    # whether guests' client ids count (content.services.create_item).
+    # The fields under which a write with a client_id is stored once
+    # (content.services.create_item); ``retry_constraint`` makes it a
+    # database guarantee.
     RETRY_KEY = ()
-    GUEST_RETRIES = False
     NAME_MAX_LENGTH = 40
     CLIENT_ID_MAX_LENGTH = 64
     GUEST_NAME = "guest"
@@ -54,7 +55,7 @@ class ModeratedContent(models.Model):
         help_text="The name shown: the username, or the guest's choice.",
     )
     created = models.DateTimeField(db_index=True)
-    # NULL, not "", means "no client id": the unique constraints skip NULLs.
+    # NULL, not "", means "no client id": the retry constraint skips NULLs.
     client_id = models.CharField(  # noqa: DJ001
         max_length=CLIENT_ID_MAX_LENGTH,
         null=True,
@@ -67,3 +68,21 @@ class ModeratedContent(models.Model):
 
     class Meta:
         abstract = True
+
+
+def retry_constraint(*fields, name):
+    """
+    Return the unique constraint that stores a write with a client id once.
+
+    ``fields`` are a model's ``RETRY_KEY`` (``author_id`` among them). A guest's
+    author is NULL, and NULLs never clash in a unique index, so the author
+    counts as 0 there: guests share one key space, told apart by the other
+    fields. Rows without a client id are left out.
+    """
+    expressions = [
+        Coalesce("author", models.Value(0)) if field == "author_id" else field
+        for field in fields
+    ]
+    return models.UniqueConstraint(
+        *expressions, condition=models.Q(client_id__isnull=False), name=name
+    )

@@ -29,3 +29,10 @@ def check_rate(scope, ident, *, rate):
     if count <= limit:
         return None
     return max(1, math.ceil((bucket + 1) * window - now))
+
+
+def rate_ident(user, address):
+    """Whom a rate limit counts: a signed-in ``user``, or a guest's ``address``."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{address or 'unknown'}"

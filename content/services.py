@@ -13,14 +13,22 @@ all call it.
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from content import names
 from content.events import publish_on_commit
 from content.models import ModeratedContent
+
+# What no stored text may hold: NUL, which PostgreSQL refuses, and lone
+# surrogates, which are not characters and cannot be encoded (a JSON "\ud800"
+# decodes to one). Names and client ids hold no control characters either.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def invalid(field, message, code="invalid"):
@@ -35,14 +43,29 @@ def first_error(error):
 
 
 def add_to_form(form, error):
-    """Attach a service's errors to ``form``, each to its field if it has one."""
+    """
+    Attach a service's errors to ``form``, each to its field if it shows one
+    (a hidden field's errors go to the whole form, where they are seen).
+    """
     for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, errors)
 
 
 def may_write(user):
     """Return whether ``user`` may post and chat: members always, guests by setting."""
     return user.is_authenticated or settings.NETSITE_ANONYMOUS_POSTING
+
+
+def refuse_unstorable(field, value, pattern=UNSTORABLE):
+    """Refuse ``value`` if it holds a character that ``pattern`` finds."""
+    found = pattern.search(value)
+    if found is not None:
+        raise invalid(
+            field,
+            f"Remove the character U+{ord(found.group()):04X}: it cannot be stored.",
+            "bad_characters",
+        )
 
 
 def clean_client_id(client_id):
@@ -56,6 +79,7 @@ def clean_client_id(client_id):
         raise invalid(
             "client_id", f"Use a string of 1 to {limit} characters.", "bad_client_id"
         )
+    refuse_unstorable("client_id", client_id, UNSTORABLE_IN_NAMES)
     return client_id
 
 
@@ -65,14 +89,43 @@ def clean_display_name(name):
     limit = ModeratedContent.NAME_MAX_LENGTH
     if len(name) > limit:
         raise invalid("display_name", f"Keep names to {limit} characters.", "too_long")
+    refuse_unstorable("display_name", name, UNSTORABLE_IN_NAMES)
     return name or ModeratedContent.GUEST_NAME
 
 
+def refuse_reserved_name(name):
+    """
+    Refuse a guest's ``name`` that would pass for someone else: a member's
+    username, a staff word or the system name, in any case or in look-alike
+    letters (``content.names``). The default name, ``guest``, is always free.
+    """
+    if name == ModeratedContent.GUEST_NAME:
+        return
+    owner = names.owner_of(name)
+    if owner == "staff":
+        raise invalid(
+            "display_name",
+            f"“{name}” is reserved for the site and its staff: choose another name.",
+            "reserved_name",
+        )
+    if owner == "member":
+        raise invalid(
+            "display_name",
+            f"“{name}” is a member's name: log in to use it, or choose another.",
+            "reserved_name",
+        )
+
+
 def author_and_name(author, display_name):
-    """Return ``(author, shown name)``: a member's username, or a guest's choice."""
+    """
+    Return ``(author, shown name)``: a member's username, or a guest's choice,
+    which may not pass for a member or the staff (``refuse_reserved_name``).
+    """
     if author is not None and author.is_authenticated:
         return author, author.get_username()[: ModeratedContent.NAME_MAX_LENGTH]
-    return None, clean_display_name(display_name)
+    name = clean_display_name(display_name)
+    refuse_reserved_name(name)
+    return None, name
 
 
 def clean_text(model, text):
@@ -91,18 +144,22 @@ def clean_text(model, text):
             f"Keep {noun} to {limit:,} characters (this one has {len(text):,}).",
             "too_long",
         )
+    refuse_unstorable(field, text)
     return text
 
 
 def create_item(model, *, text, author, display_name, client_id, shown, **fields):
     """
-    Validate and store a new post or message, then publish it on commit.
+    Validate and store a new post or message, publish it on commit, and
+    return ``(item, created)``.
 
     ``author`` is a user, or ``None`` for a guest, who may choose
     ``display_name``. A ``client_id`` already stored under the model's
-    ``RETRY_KEY`` (a guest's only if ``GUEST_RETRIES``) returns the item
-    stored then instead of a second copy. ``shown(item)`` is the ``(group,
-    event)`` that tells open pages; ``fields`` are the model's own (a room).
+    ``RETRY_KEY`` returns the item stored then, with ``created`` false,
+    instead of a second copy: a unique constraint over the key guarantees it,
+    even for two copies of one retry racing each other. ``shown(item)`` is the
+    ``(group, event)`` that tells open pages; ``fields`` are the model's own
+    (a room).
     """
     author, name = author_and_name(author, display_name)
     item = model(
@@ -112,16 +169,28 @@ def create_item(model, *, text, author, display_name, client_id, shown, **fields
         **{model.TEXT_FIELD: clean_text(model, text)},
         **fields,
     )
-    with transaction.atomic():
-        if item.client_id is not None and (author is not None or model.GUEST_RETRIES):
-            retry = {key: getattr(item, key) for key in model.RETRY_KEY}
-            existing = model.objects.filter(**retry).first()
+    retry = None
+    if item.client_id is not None:
+        retry = model.objects.filter(
+            **{key: getattr(item, key) for key in model.RETRY_KEY}
+        )
+    try:
+        with transaction.atomic():
+            existing = retry.first() if retry is not None else None
             if existing is not None:
-                return existing
-        item.created = timezone.now()
-        item.save(force_insert=True)
-        publish_on_commit(*shown(item))
-    return item
+                return existing, False
+            item.created = timezone.now()
+            item.save(force_insert=True)
+            publish_on_commit(*shown(item))
+    except IntegrityError:
+        # Another copy of this retry was stored between the lookup and the
+        # insert, and the constraint kept this one out: that copy is the
+        # answer. (Anything else, such as a room deleted meanwhile, is raised.)
+        existing = retry.first() if retry is not None else None
+        if existing is None:
+            raise
+        return existing, False
+    return item, True
 
 
 class Moderation:

@@ -278,6 +278,23 @@ CORS_URLS_REGEX = r"^/api/.*$"
 NETSITE_ANONYMOUS_POSTING = env_bool("NETSITE_ANONYMOUS_POSTING", default=True)
 NETSITE_BOARD_FLOOD = env_rate("NETSITE_BOARD_FLOOD", default="5/30")
 NETSITE_CHAT_RATE = env_rate("NETSITE_CHAT_RATE", default="10/5")
+# Names no guest may post under, in any case or look-alike letters
+# (content.names); members' usernames are reserved for them as well.
+NETSITE_RESERVED_NAMES = env_list(
+    "NETSITE_RESERVED_NAMES",
+    default=(
+        "admin",
+        "administrator",
+        "moderator",
+        "mod",
+        "staff",
+        "system",
+        "netsite",
+        "root",
+        "support",
+        "official",
+    ),
+)
 # daphne's own WebSocket limits (bytes); `manage.py serve` applies them.
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024

@@ -7,6 +7,7 @@ import uuid
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -19,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from board.models import Post
 from chat.models import Message, Room
+from content import names
 from content.http import BadRequest
 
 logger = logging.getLogger(__name__)
@@ -83,10 +85,26 @@ async def healthz(request):
     )
 
 
+class SignupForm(UserCreationForm):
+    def clean_username(self):
+        """
+        Refuse a username that passes for a member's or the staff's, as a
+        guest's name would be (in any case, or in look-alike letters).
+        """
+        username = super().clean_username()
+        if username and names.owner_of(username) is not None:
+            raise forms.ValidationError(
+                "That name is taken, or looks like a name that is (a member's "
+                "or the staff's): choose another.",
+                code="reserved_name",
+            )
+        return username
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

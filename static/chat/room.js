@@ -1,5 +1,10 @@
 // The room page's live client (docs/protocol.md describes the frames).
-// Without JavaScript, or while the socket is down, the form posts normally.
+// Without JavaScript the form posts normally. With it, nothing typed is lost:
+// every message goes into an outbox, kept in sessionStorage until the server
+// has stored it, and is sent one at a time, in order, whenever the socket is
+// open. A message refused for going too fast is sent again once the server
+// says it may be; one sent while the socket is down waits for the reconnect,
+// even across a reload of the page.
 (function () {
   "use strict";
 
@@ -9,17 +14,26 @@
   var input = form && form.querySelector("input[name='text']");
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
+  var member = log.getAttribute("data-user");
+  var storageKey = "netsite.chat.outbox." + log.getAttribute("data-room");
 
   var lastSeen = parseInt(log.getAttribute("data-last-id"), 10) || 0;
   var socket = null;
   var attempt = 0;
   var retryTimer = null;
-  var pending = {}; // client_id -> {frame, element}
+  var outbox = []; // [{frame, element}], oldest first: the messages not yet stored
+  var inFlight = null; // client_id of the message sent and not yet answered
+  var holdTimer = null; // set while the server asked us to wait (rate_limited)
   var counter = 0;
 
   function setStatus(state, text) {
     statusLine.hidden = false;
     statusLine.setAttribute("data-state", state);
+    var waiting = outbox.length;
+    if (state !== "open" && waiting) {
+      text += " " + waiting + (waiting === 1 ? " message waits" : " messages wait") +
+        " to be sent.";
+    }
     statusLine.textContent = text;
   }
 
@@ -40,12 +54,22 @@
     return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  function buildItem(author, text, created) {
+  function buildItem(author, guest, text, created) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
     who.className = "author";
     who.textContent = author;
+    item.appendChild(who);
+    if (guest) {
+      // As on the server-rendered page: a guest's name is only their choice.
+      var badge = document.createElement("span");
+      badge.className = "badge guest";
+      badge.title = "Sent without an account";
+      badge.textContent = "guest";
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(badge);
+    }
     var time = document.createElement("time");
     if (created) {
       time.setAttribute("datetime", created);
@@ -54,7 +78,6 @@
     var body = document.createElement("span");
     body.className = "text";
     body.textContent = text;
-    item.appendChild(who);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
@@ -85,64 +108,166 @@
     if (node) node.after(item); else log.prepend(item);
   }
 
+  // The outbox ---------------------------------------------------------------
+
+  function save() {
+    try {
+      var frames = outbox.map(function (entry) { return entry.frame; });
+      if (frames.length) sessionStorage.setItem(storageKey, JSON.stringify(frames));
+      else sessionStorage.removeItem(storageKey);
+    } catch (e) { /* storage full or off: the outbox still lives in the page */ }
+  }
+
+  function find(clientId) {
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].frame.client_id === clientId) return outbox[i];
+    }
+    return null;
+  }
+
+  function note(entry, text, kind) {
+    var shown = entry.element.querySelector(".chat-error");
+    if (!text) { if (shown) shown.remove(); return; }
+    if (!shown) {
+      shown = document.createElement("span");
+      shown.className = "chat-error";
+      shown.setAttribute("role", kind === "failed" ? "alert" : "status");
+      entry.element.appendChild(shown);
+    }
+    shown.textContent = " " + text;
+  }
+
+  function hold(entry) {
+    var item = buildItem(
+      entry.frame.name || member || "guest", !member, entry.frame.text, null
+    );
+    item.classList.add("pending");
+    entry.element = item;
+    stickToBottom(function () { dropEmptyNotice(); log.appendChild(item); });
+    outbox.push(entry);
+  }
+
+  function enqueue(frame) {
+    hold({ frame: frame, element: null });
+    save();
+    pump();
+  }
+
+  // Send the oldest waiting message, if nothing else is on its way: one at a
+  // time keeps them in the order they were typed, whatever the server refuses.
+  function pump() {
+    if (inFlight || holdTimer || !outbox.length) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    var entry = outbox[0];
+    inFlight = entry.frame.client_id;
+    socket.send(JSON.stringify(entry.frame));
+  }
+
+  // The server stored ``clientId``: take it out of the outbox, send the next.
+  function settle(clientId) {
+    var entry = find(clientId);
+    if (entry) {
+      outbox.splice(outbox.indexOf(entry), 1);
+      save();
+    }
+    if (inFlight === clientId) inFlight = null;
+    pump();
+  }
+
+  function restore() {
+    var frames = [];
+    try { frames = JSON.parse(sessionStorage.getItem(storageKey) || "[]"); } catch (e) {}
+    if (!Array.isArray(frames)) return;
+    frames.forEach(function (frame) {
+      if (frame && typeof frame.text === "string" && frame.client_id) {
+        hold({ frame: frame, element: null });
+      }
+    });
+  }
+
+  // Frames -------------------------------------------------------------------
+
+  function markDelivered(item) {
+    item.classList.remove("pending");
+    item.classList.add("delivered");
+  }
+
   function showMessage(frame) {
     stickToBottom(function () {
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
-      var own = frame.client_id && pending[frame.client_id];
-      var item = buildItem(frame.author, frame.text, frame.created);
+      var own = frame.client_id && find(frame.client_id);
+      var item = buildItem(frame.author, frame.guest, frame.text, frame.created);
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
       if (existing) {
+        if (existing.classList.contains("delivered")) item.classList.add("delivered");
         existing.replaceWith(item);
+        if (own && own.element !== existing) own.element.remove();
       } else {
         if (own) own.element.remove();
         placeById(item, frame.id);
       }
-      if (own) {
-        // The broadcast is sent on commit, so it proves delivery as much as
-        // the ack does, whichever of the two arrives first.
-        item.classList.add("delivered");
-        delete pending[frame.client_id];
-      }
+      // The broadcast is sent on commit, so it proves delivery as much as the
+      // ack does, whichever of the two arrives first.
+      if (own) markDelivered(item);
     });
     if (frame.id > lastSeen) lastSeen = frame.id;
+    if (frame.client_id && find(frame.client_id)) settle(frame.client_id);
   }
 
-  function showError(frame) {
-    var target = frame.client_id && pending[frame.client_id];
-    var note = document.createElement("span");
-    note.className = "chat-error";
-    note.setAttribute("role", "alert");
-    note.textContent = " " + frame.detail;
-    if (target) {
-      target.element.classList.remove("pending");
-      target.element.classList.add("failed");
-      target.element.appendChild(note);
-      // Not stored: only rate_limited is worth sending again by itself.
-      if (frame.code === "rate_limited") {
-        setTimeout(function () { resend(frame.client_id); }, frame.retry_after * 1000);
+  function onAck(frame) {
+    var entry = find(frame.client_id);
+    var stored = document.getElementById("message-" + frame.id);
+    if (entry) {
+      if (stored && stored !== entry.element) {
+        // Already shown (the page loaded it, or the broadcast came first).
+        entry.element.remove();
       } else {
-        delete pending[frame.client_id];
+        stored = entry.element;
+        stored.id = "message-" + frame.id;
+        stored.setAttribute("data-id", frame.id);
+        note(entry, null);
+        stored.remove();
+        placeById(stored, frame.id);
       }
-    } else {
+    }
+    if (stored) markDelivered(stored);
+    settle(frame.client_id);
+  }
+
+  function onError(frame) {
+    var clientId = frame.client_id || inFlight;
+    var entry = clientId && find(clientId);
+    if (!entry) {
       var item = document.createElement("li");
       item.className = "chat-message failed";
-      item.appendChild(note);
+      item.appendChild(document.createTextNode(frame.detail));
       log.appendChild(item);
+      return;
     }
-  }
-
-  function resend(clientId) {
-    var entry = pending[clientId];
-    if (!entry) return;
-    var note = entry.element.querySelector(".chat-error");
-    if (note) note.remove();
-    entry.element.classList.remove("failed");
-    entry.element.classList.add("pending");
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(entry.frame));
+    if (inFlight === clientId) inFlight = null;
+    if (frame.code === "rate_limited") {
+      // Not stored, and not lost: the whole outbox waits, then goes on in order.
+      var seconds = frame.retry_after || 1;
+      note(entry, "Sending too fast: trying again in " + seconds + " s.", "waiting");
+      clearTimeout(holdTimer);
+      holdTimer = setTimeout(function () {
+        holdTimer = null;
+        note(entry, null);
+        pump();
+      }, seconds * 1000);
+      return;
     }
+    // Refused for what it says (too long, a name that is not yours...): keep
+    // it on screen with the reason, and give the text back to fix and resend.
+    outbox.splice(outbox.indexOf(entry), 1);
+    save();
+    entry.element.classList.remove("pending");
+    entry.element.classList.add("failed");
+    note(entry, frame.detail, "failed");
+    if (input && !input.value) input.value = entry.frame.text;
+    pump();
   }
 
   function onFrame(event) {
@@ -150,15 +275,7 @@
     try { frame = JSON.parse(event.data); } catch (e) { return; }
     switch (frame.type) {
       case "message": showMessage(frame); break;
-      case "ack": {
-        var entry = pending[frame.client_id];
-        var shown = entry ? entry.element : document.getElementById("message-" + frame.id);
-        if (shown) {
-          shown.classList.remove("pending");
-          shown.classList.add("delivered");
-        }
-        break;
-      }
+      case "ack": onAck(frame); break;
       case "delete": {
         var gone = document.getElementById("message-" + frame.id);
         if (gone) gone.remove();
@@ -174,9 +291,11 @@
         lastSeen = frame.next_after;
         reconnectNow();
         break;
-      case "error": showError(frame); break;
+      case "error": onError(frame); break;
     }
   }
+
+  // The socket ---------------------------------------------------------------
 
   function connect() {
     retryTimer = null;
@@ -186,9 +305,8 @@
     ws.onopen = function () {
       attempt = 0;
       setStatus("open", "Live");
-      for (var id in pending) {
-        if (Object.prototype.hasOwnProperty.call(pending, id)) resend(id);
-      }
+      inFlight = null; // whatever was on its way goes again; its client_id
+      pump(); //          makes the server store it once
     };
     ws.onmessage = function (event) {
       if (socket === ws) onFrame(event); // ignore a replaced socket's last frames
@@ -196,6 +314,7 @@
     ws.onclose = function (event) {
       if (socket !== ws) return;
       socket = null;
+      inFlight = null;
       if (event.code === 4409) { connect(); return; } // fell behind: resume at once
       if (event.code === 4404) { setStatus("closed", "This room was deleted."); return; }
       scheduleReconnect(event.code === 4429 ? 10000 : 0);
@@ -221,24 +340,24 @@
 
   if (form && input) {
     form.addEventListener("submit", function (event) {
-      if (!socket || socket.readyState !== WebSocket.OPEN) return; // plain POST
+      // Never the plain POST while the script runs: with the socket down it
+      // would only show the browser's error page and lose the text.
       event.preventDefault();
       var text = input.value;
       if (!text.trim()) return;
       var frame = { type: "message", text: text, client_id: newClientId() };
       if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
-      var author = frame.name || log.getAttribute("data-user") || "guest";
-      var item = buildItem(author, text, null);
-      item.classList.add("pending");
-      stickToBottom(function () { dropEmptyNotice(); log.appendChild(item); });
-      pending[frame.client_id] = { frame: frame, element: item };
-      socket.send(JSON.stringify(frame));
       input.value = "";
+      enqueue(frame);
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        setStatus("closed", "Not connected: your message is kept and will be sent.");
+      }
     });
   }
 
   window.addEventListener("online", function () {
     if (retryTimer) { clearTimeout(retryTimer); connect(); }
   });
+  restore();
   connect();
 })();

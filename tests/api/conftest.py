@@ -54,7 +54,7 @@ def client_for():
 
 @pytest.fixture
 def post(author):
-    return board_services.create_post(body="Hello board", author=author)
+    return board_services.create_post(body="Hello board", author=author)[0]
 
 
 @pytest.fixture
@@ -64,4 +64,4 @@ def room(author):
 
 @pytest.fixture
 def message(room, author):
-    return chat_services.post_message(room=room, text="Hello room", author=author)
+    return chat_services.post_message(room=room, text="Hello room", author=author)[0]

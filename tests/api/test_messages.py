@@ -1,5 +1,7 @@
 """Chat messages through /api/rooms/{slug}/messages/ and /api/messages/{id}/."""
 
+import json
+
 import pytest
 
 from chat import services as chat_services
@@ -10,7 +12,7 @@ from chat.models import Message
 def history(room, author, moderator):
     """Five messages in the room; the fourth is hidden."""
     sent = [
-        chat_services.post_message(room=room, text=f"m{n}", author=author)
+        chat_services.post_message(room=room, text=f"m{n}", author=author)[0]
         for n in range(5)
     ]
     chat_services.hide_messages([sent[3]], by=moderator)
@@ -106,3 +108,21 @@ def test_search_and_author_filter_messages(room, author, other, anon):
     assert [m["text"] for m in anon.get(url + "?author=bob").json()["results"]] == [
         "coffee"
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["text", "client_id"])
+@pytest.mark.parametrize("character", ["\ud800", "\x00"])
+def test_a_character_that_cannot_be_stored_is_a_400(
+    room, author, client_for, field, character
+):
+    body = {"text": "hello", "client_id": "k1", field: f"a{character}b"}
+    response = client_for(author).post(
+        f"/api/rooms/{room.slug}/messages/",
+        json.dumps(body),  # "\ud800" travels as an escape, as JSON allows
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert Message.objects.count() == 0

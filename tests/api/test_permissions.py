@@ -55,10 +55,10 @@ CASES = [
 def make(resource, author):
     room = chat_services.create_room(title="Lobby", created_by=author)
     if resource == "post":
-        return board_services.create_post(body="Original", author=author)
+        return board_services.create_post(body="Original", author=author)[0]
     if resource == "room":
         return room
-    return chat_services.post_message(room=room, text="Original", author=author)
+    return chat_services.post_message(room=room, text="Original", author=author)[0]
 
 
 @pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_a_board_moderator_does_not_moderate_chat(author, client_for):
     board_mod = User.objects.create_user("bm", password="pw-bm-12345")
     board_mod.user_permissions.add(Permission.objects.get(codename="hide_post"))
     message = make("message", author)
-    post = board_services.create_post(body="Mine", author=author)
+    post, _ = board_services.create_post(body="Mine", author=author)
 
     client = client_for(board_mod)
     assert client.delete(f"/api/messages/{message.pk}/").status_code == 403

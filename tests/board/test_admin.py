@@ -10,7 +10,7 @@ CHANGELIST = "/admin/board/post/"
 
 @pytest.fixture
 def posts():
-    return [services.create_post(body=f"post {n}") for n in range(3)]
+    return [services.create_post(body=f"post {n}")[0] for n in range(3)]
 
 
 def run_action(client, action, posts):

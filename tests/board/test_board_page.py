@@ -97,7 +97,7 @@ def test_a_put_to_the_board_is_405(client):
 
 @pytest.mark.django_db
 def test_an_edited_or_hidden_post_shows_as_it_is_now(client, moderator):
-    post = services.create_post(body="first words")
+    post, _ = services.create_post(body="first words")
     assert "first words" in client.get("/board/").content.decode()
 
     services.edit_post(post, "second words", by=moderator)

@@ -64,8 +64,8 @@ async def test_hidden_posts_and_a_cleared_board_reach_a_listener(
     django_user_model,
 ):
     moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
-    first = await sync_to_async(services.create_post)(body="one")
-    second = await sync_to_async(services.create_post)(body="two")
+    first, _ = await sync_to_async(services.create_post)(body="one")
+    second, _ = await sync_to_async(services.create_post)(body="two")
     listener = await listen()
     try:
         await sync_to_async(services.hide_posts)([first, second], by=moderator)
@@ -89,3 +89,19 @@ async def test_the_board_stream_ignores_what_clients_send():
 
     assert await listener.receive_nothing(timeout=0)
     assert await sync_to_async(Post.objects.count)() == 0
+
+
+async def test_a_guests_post_reaches_open_pages_marked_as_a_guests(django_user_model):
+    client = await listen()
+    try:
+        await sync_to_async(post_through_the_form)("from a guest")
+        received = await frame(client)
+        assert received["guest"] is True
+        assert 'class="badge guest"' in received["html"]
+        ada = await sync_to_async(django_user_model.objects.create_user)("ada")
+        await sync_to_async(services.create_post)(body="from ada", author=ada)
+        received = await frame(client)
+        assert received["guest"] is False
+        assert "badge" not in received["html"]
+    finally:
+        await client.disconnect()

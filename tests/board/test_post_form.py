@@ -172,3 +172,82 @@ def test_guests_with_a_token_are_redirected_to_the_login_page(client):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/board/")
     assert Post.objects.count() == 0
+
+
+def form_key(page):
+    """The one-time key in a rendered form."""
+    return re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_sending_the_same_form_twice_stores_one_post(client, user, signed_in):
+    if signed_in:
+        client.force_login(user)
+    page = client.get("/board/").content.decode()
+    fields = {
+        "body": "Sent twice",
+        "client_id": form_key(page),
+        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+    }
+
+    first = client.post("/board/", fields)
+    again = client.post("/board/", fields)  # a browser retry after a lost reply
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert Post.objects.count() == 1
+
+
+def test_each_form_gets_a_new_key(client):
+    keys = {form_key(client.get("/board/").content.decode()) for _ in range(3)}
+    assert len(keys) == 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin",
+        "ADMIN",
+        "\u0430dmin",  # Cyrillic а
+        "\U0001d41a\U0001d41d\U0001d426\U0001d422\U0001d427",  # bold 𝐚𝐝𝐦𝐢𝐧
+        "adrnin",  # r and n drawn as m
+        "system",
+        "ada",
+        "a\u200bda",  # a zero-width space inside
+    ],
+)
+def test_a_guest_cannot_post_under_a_name_that_is_not_theirs(
+    client, user, post_form, name
+):
+    response = post_form("Trust me", display_name=name)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "choose another" in page
+    assert "Trust me" in page  # the text is kept in the form
+    assert Post.objects.count() == 0
+
+
+def test_the_member_posts_under_their_own_name(client, user, post_form):
+    client.force_login(user)
+    assert post_form("It is me").status_code == 303
+    assert Post.objects.get().display_name == "ada"
+
+
+@pytest.mark.parametrize("name", ["kim\x00", "kim\x07"])
+def test_a_name_with_control_characters_is_a_form_error(post_form, name):
+    response = post_form("hello", display_name=name)
+
+    assert response.status_code == 400
+    assert Post.objects.count() == 0
+
+
+def test_guests_posts_are_marked_as_guests_on_the_board(client, user, post_form):
+    post_form("from a guest", display_name="Ada Lovelace")
+    client.force_login(user)
+    post_form("from a member")
+
+    page = client.get("/board/").content.decode()
+    guest_post = page[page.index("Ada Lovelace") : page.index("from a guest")]
+    member_post = page[page.index(">ada<") : page.index("from a member")]
+    assert 'class="badge guest"' in guest_post
+    assert "badge" not in member_post

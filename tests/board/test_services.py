@@ -28,7 +28,7 @@ def test_create_post_publishes_only_after_commit(
     board_listener, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        post = services.create_post(body="live!")
+        post, _ = services.create_post(body="live!")
     assert len(callbacks) == 1  # nothing is sent before the commit
     callbacks[0]()
 
@@ -50,15 +50,15 @@ def test_create_post_validates_like_the_form():
 
 
 def test_a_repeated_client_id_returns_the_first_post(user):
-    first = services.create_post(body="once", author=user, client_id="abc")
-    again = services.create_post(body="once", author=user, client_id="abc")
+    first, _ = services.create_post(body="once", author=user, client_id="abc")
+    again, _ = services.create_post(body="once", author=user, client_id="abc")
 
     assert again.pk == first.pk
     assert Post.objects.count() == 1
 
 
 def test_hide_unhide_and_delete_report_what_they_changed(moderator):
-    posts = [services.create_post(body=f"p{n}") for n in range(3)]
+    posts = [services.create_post(body=f"p{n}")[0] for n in range(3)]
 
     assert services.hide_posts(posts[:2], by=moderator) == 2
     assert services.hide_posts(posts[:2], by=moderator) == 0

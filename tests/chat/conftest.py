@@ -32,7 +32,8 @@ async def post_sentinel(room):
     layer hands each member its room's events in order, so whatever reached a
     member before the sentinel was posted arrives before the sentinel does.
     """
-    return await sync_to_async(post_message)(room=room, text="sentinel")
+    message, _created = await sync_to_async(post_message)(room=room, text="sentinel")
+    return message
 
 
 async def frames_before(communicator, sentinel):

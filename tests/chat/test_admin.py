@@ -48,7 +48,7 @@ def run_action(browser, url, action, ids):
 
 
 async def test_a_moderator_hides_a_message_and_open_rooms_drop_it(room, moderator):
-    message = await sync_to_async(post_message)(room=room, text="rude")
+    message, _ = await sync_to_async(post_message)(room=room, text="rude")
     listener = connect_to(f"/ws/chat/{room.slug}/")
     assert (await listener.connect())[0]
     try:
@@ -81,7 +81,7 @@ async def test_a_moderator_clears_a_room(room, moderator):
 
 
 def test_a_moderator_deletes_messages_through_the_service(room, moderator):
-    message = post_message(room=room, text="spam")
+    message, _ = post_message(room=room, text="spam")
     response = run_action(
         moderator, "/admin/chat/message/", "delete_selected_items", [message.pk]
     )

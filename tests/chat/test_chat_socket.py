@@ -138,7 +138,7 @@ async def test_guests_are_refused_when_anonymous_posting_is_off(room, settings):
 
 
 async def test_flooding_gets_rate_limited_then_closed_with_4429(room, settings):
-    settings.NETSITE_CHAT_RATE = (3, 60)
+    settings.NETSITE_CHAT_RATE = (3, 20)
     client = await open_room(room)
     try:
         for n in range(3):
@@ -220,7 +220,7 @@ async def test_a_missing_origin_is_allowed(room):
 
 async def test_hiding_a_message_sends_a_delete_frame(room, django_user_model):
     moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
-    message = await sync_to_async(services.post_message)(room=room, text="rude")
+    message, _ = await sync_to_async(services.post_message)(room=room, text="rude")
     client = await open_room(room)
     try:
         await sync_to_async(services.hide_messages)([message], by=moderator)
@@ -234,7 +234,7 @@ async def test_hiding_a_message_sends_a_delete_frame(room, django_user_model):
 async def test_messages_from_other_doors_reach_the_room(room):
     client = await open_room(room)
     try:
-        message = await sync_to_async(services.post_message)(
+        message, _ = await sync_to_async(services.post_message)(
             room=room, text="from the form", display_name="web"
         )
         frame = await receive(client)
@@ -303,3 +303,183 @@ async def test_posting_to_a_room_deleted_unannounced_closes_with_4404(room):
         assert output == {"type": "websocket.close", "code": 4404}
     finally:
         await client.disconnect()
+
+
+@pytest.mark.parametrize("field", ["text", "name", "client_id"])
+@pytest.mark.parametrize("character", ["\ud800", "\x00"])
+async def test_a_character_that_cannot_be_stored_gets_an_error_frame(
+    room, field, character
+):
+    """A lone surrogate (JSON "\\ud800") or a NUL must not kill the socket."""
+    client = await open_room(room)
+    try:
+        frame = {"type": "message", "text": "hi", "name": "kim", "client_id": "c1"}
+        frame[field] = f"a{character}b"
+        await client.send_to(text_data=json.dumps(frame))  # "\ud800" as an escape
+        error = await receive(client)
+        assert (error["type"], error["code"]) == ("error", "bad_characters")
+        assert f"U+{ord(character):04X}" in error["detail"]
+        # The refused client_id is not echoed; a good one is.
+        assert error.get("client_id") == (None if field == "client_id" else "c1")
+        await send(client, {"type": "message", "text": "still here"})
+        assert (await receive(client))["type"] == "ack"
+    finally:
+        await client.disconnect()
+    texts = await sync_to_async(list)(Message.objects.values_list("text", flat=True))
+    assert texts == ["still here"]
+
+
+@pytest.fixture
+def ada(django_user_model):
+    return django_user_model.objects.create_user("ada", password="pw-123456")
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("admin", "staff"),
+        ("Admin", "staff"),
+        ("\u0430dmin", "staff"),  # Cyrillic а
+        ("ＳＹＳＴＥＭ", "staff"),  # fullwidth
+        ("system", "staff"),  # the name `manage.py say` posts under
+        ("moderator", "staff"),
+        ("ada", "member"),
+        ("ADA", "member"),
+        ("\u0430d\u0430", "member"),  # Cyrillic а twice
+    ],
+)
+async def test_a_guest_cannot_pass_for_staff_or_a_member(room, ada, name, why):
+    client = await open_room(room)
+    try:
+        await send(
+            client, {"type": "message", "text": "hi", "name": name, "client_id": "g1"}
+        )
+        error = await receive(client)
+        assert (error["code"], error["client_id"]) == ("reserved_name", "g1")
+        assert error["detail"].startswith(f'"name": “{name}”')
+        expected = "the site and its staff" if why == "staff" else "a member's name"
+        assert expected in error["detail"]
+        assert await client.receive_nothing()
+    finally:
+        await client.disconnect()
+    assert await sync_to_async(Message.objects.count)() == 0
+
+
+async def test_frames_say_whether_a_guest_or_a_member_wrote(room, ada):
+    browser = Client()
+    await sync_to_async(browser.force_login)(ada)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+    member = connect_to(
+        f"/ws/chat/{room.slug}/",
+        headers=[*ORIGIN, (b"cookie", cookie)],
+    )
+    assert (await member.connect())[0]
+    guest = await open_room(room)
+    try:
+        await send(guest, {"type": "message", "text": "hi", "name": "Ada Lovelace"})
+        assert (await receive(guest))["type"] == "ack"
+        assert (await receive(guest))["guest"] is True  # its own copy
+        frame = await receive(member)
+        assert (frame["author"], frame["guest"]) == ("Ada Lovelace", True)
+        await send(member, {"type": "message", "text": "hello"})
+        assert (await receive(member))["type"] == "ack"
+        frame = await receive(guest)
+        assert (frame["author"], frame["guest"]) == ("ada", False)
+    finally:
+        await member.disconnect()
+        await guest.disconnect()
+
+
+async def open_from(room, address, headers=None):
+    """A socket from the guest address ``address``."""
+    communicator = connect_to(
+        f"/ws/chat/{room.slug}/", **({"headers": headers} if headers else {})
+    )
+    communicator.scope["client"] = [address, 40000]
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def send_and_read(client, n, prefix):
+    """Send ``n`` messages; return the first frame answering each."""
+    answers = []
+    for i in range(n):
+        await send(
+            client,
+            {"type": "message", "text": f"{prefix}{i}", "client_id": f"{prefix}{i}"},
+        )
+        answer = await receive(client)
+        answers.append(answer)
+        if answer["type"] == "ack":
+            await receive(client)  # its broadcast
+    return answers
+
+
+async def test_a_rate_limited_message_is_named_by_its_client_id(room, settings):
+    settings.NETSITE_CHAT_RATE = (2, 20)
+    client = await open_from(room, "192.0.2.1")
+    try:
+        answers = await send_and_read(client, 3, "m")
+        assert [a["type"] for a in answers] == ["ack", "ack", "error"]
+        assert answers[2]["code"] == "rate_limited"
+        assert answers[2]["client_id"] == "m2"
+        assert 1 <= answers[2]["retry_after"] <= 20
+    finally:
+        await client.disconnect()
+
+
+async def test_reconnecting_does_not_reset_the_rate_limit(room, settings):
+    settings.NETSITE_CHAT_RATE = (3, 20)
+    first = await open_from(room, "192.0.2.2")
+    try:
+        answers = await send_and_read(first, 3, "a")
+        assert [a["type"] for a in answers] == ["ack"] * 3
+    finally:
+        await first.disconnect()
+    again = await open_from(room, "192.0.2.2")
+    elsewhere = await open_from(room, "192.0.2.3")  # another guest's own allowance
+    try:
+        (answer,) = await send_and_read(again, 1, "b")
+        assert (answer["code"], answer["client_id"]) == ("rate_limited", "b0")
+        (answer,) = await send_and_read(elsewhere, 1, "c")
+        assert answer["type"] == "ack"
+    finally:
+        await again.disconnect()
+        await elsewhere.disconnect()
+    assert await sync_to_async(Message.objects.count)() == 4
+
+
+async def test_a_member_is_counted_from_every_address(room, settings, ada):
+    settings.NETSITE_CHAT_RATE = (2, 20)
+    browser = Client()
+    await sync_to_async(browser.force_login)(ada)
+    cookie = (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
+    headers = [*ORIGIN, cookie]
+    home = await open_from(room, "192.0.2.4", headers)
+    try:
+        assert [a["type"] for a in await send_and_read(home, 2, "h")] == ["ack"] * 2
+    finally:
+        await home.disconnect()
+    phone = await open_from(room, "198.51.100.4", headers)
+    try:
+        (answer,) = await send_and_read(phone, 1, "p")
+        assert answer["code"] == "rate_limited"
+    finally:
+        await phone.disconnect()
+
+
+async def test_the_room_form_and_the_socket_share_one_allowance(room, settings):
+    settings.NETSITE_CHAT_RATE = (2, 20)
+    client = await open_from(room, "127.0.0.1")
+    try:
+        assert [a["type"] for a in await send_and_read(client, 2, "s")] == ["ack"] * 2
+    finally:
+        await client.disconnect()
+    browser = Client(enforce_csrf_checks=True)
+    page = await sync_to_async(browser.get)(f"/chat/{room.slug}/")
+    token = browser.cookies["csrftoken"].value
+    reply = await sync_to_async(browser.post)(
+        f"/chat/{room.slug}/", {"text": "by form", "csrfmiddlewaretoken": token}
+    )
+    assert (page.status_code, reply.status_code) == (200, 429)

@@ -1,5 +1,6 @@
 """The chat pages through the test client, CSRF enforced."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -177,3 +178,56 @@ def test_rooms_that_share_a_title_show_their_addresses_in_the_list(browser, db):
     for room in (first, second):
         assert f'<span class="room-address muted">/chat/{room.slug}/</span>' in page
     assert page.count('class="room-address') == 2  # Music's title is its own
+
+
+def form_key(page):
+    """The one-time key in a rendered form."""
+    return re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+
+
+def test_sending_the_same_form_twice_stores_one_message(browser, room):
+    url = f"/chat/{room.slug}/"
+    page = browser.get(url).content.decode()
+    fields = {
+        "text": "Sent twice",
+        "display_name": "Kim",
+        "client_id": form_key(page),
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+    }
+
+    first = browser.post(url, fields)
+    again = browser.post(url, fields)  # a browser retry after a lost reply
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert room.messages.count() == 1
+
+
+@pytest.mark.parametrize("name", ["moderator", "Ｍoderator", "ada"])
+def test_a_guest_cannot_chat_under_a_name_that_is_not_theirs(
+    browser, room, django_user_model, name
+):
+    django_user_model.objects.create_user("ada")
+    url = f"/chat/{room.slug}/"
+    response = browser.post(
+        url,
+        {
+            "text": "Trust me",
+            "display_name": name,
+            "csrfmiddlewaretoken": csrf(browser, url),
+        },
+    )
+
+    assert response.status_code == 400
+    assert "choose another" in response.content.decode()
+    assert room.messages.count() == 0
+
+
+def test_guests_messages_are_marked_as_guests_in_the_room(browser, room, user):
+    post_message(room=room, text="from a guest", display_name="Ada Lovelace")
+    post_message(room=room, text="from a member", author=user)
+
+    page = browser.get(f"/chat/{room.slug}/").content.decode()
+    guest = page[page.index("Ada Lovelace") : page.index("from a guest")]
+    member = page[page.index(">ada<") : page.index("from a member")]
+    assert 'class="badge guest"' in guest
+    assert "badge" not in member

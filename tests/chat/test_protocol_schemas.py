@@ -79,7 +79,7 @@ async def test_board_frames_match_their_schemas(django_user_model):
     listener = connect_to("/ws/board/")
     assert (await listener.connect())[0]
     try:
-        post = await sync_to_async(board_services.create_post)(body="hi")
+        post, _ = await sync_to_async(board_services.create_post)(body="hi")
         check("board-post", await receive(listener))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
         await sync_to_async(board_services.hide_posts)([post], by=moderator)
@@ -88,3 +88,20 @@ async def test_board_frames_match_their_schemas(django_user_model):
         check("clear", await receive(listener))
     finally:
         await listener.disconnect()
+
+
+async def test_refusals_of_names_and_characters_match_the_schema(room):
+    client = connect_to(f"/ws/chat/{room.slug}/")
+    assert (await client.connect())[0]
+    try:
+        for frame in (
+            {"type": "message", "text": "hi", "name": "admin", "client_id": "a"},
+            {"type": "message", "text": "nul \x00", "client_id": "b"},
+            {"type": "message", "text": "x", "client_id": "c\ud800"},
+        ):
+            await send(client, frame)
+            error = await receive(client)
+            assert error["code"] in ("reserved_name", "bad_characters")
+            check("error", error)
+    finally:
+        await client.disconnect()

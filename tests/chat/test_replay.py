@@ -11,7 +11,10 @@ from tests.chat.conftest import connect_to, frames_before, post_sentinel, receiv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-post = sync_to_async(services.post_message)
+
+@sync_to_async
+def post(**kwargs):
+    return services.post_message(**kwargs)[0]
 
 
 async def receive_all(communicator, room, count):

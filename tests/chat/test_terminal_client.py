@@ -99,7 +99,8 @@ def test_the_terminal_client_sends_reports_the_ack_and_exits_on_end_of_input(sit
             process.stdin.write("hello from the terminal\n")
             process.stdin.flush()
             lines.expect("✓ delivered")
-            lines.expect("Ada: hello from the terminal")
+            # A guest: the name is Ada's choice, and the terminal says so.
+            lines.expect("Ada (guest): hello from the terminal")
             frame = json.loads(listener.recv(timeout=WAIT))
             assert (frame["author"], frame["text"]) == (
                 "Ada",
@@ -118,7 +119,7 @@ def test_the_terminal_client_prints_what_others_send(site):
         lines.expect("* connected")
         with listen(site) as other:
             other.send(json.dumps({"type": "message", "text": "hi", "name": "Bob"}))
-            lines.expect("Bob: hi")
+            lines.expect("Bob (guest): hi")
         process.stdin.close()
         assert process.wait(timeout=WAIT) == 0
     finally:
@@ -173,3 +174,33 @@ def test_say_refuses_an_unknown_room_and_empty_text(site):
     empty = site.manage("say", "lobby", "   ", check=False)
     assert empty.returncode == 1
     assert "Write something before sending." in empty.stderr
+
+
+def test_a_line_refused_for_going_too_fast_is_sent_again(tmp_path):
+    site = Site(
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "NETSITE_CHAT_RATE": "2/3",
+        },
+        workdir=tmp_path,
+    )
+    site.migrate()
+    site.shell("from chat.services import create_room; create_room(title='Lobby')")
+    site.start()
+    process, lines = site.client("lobby", "--name", "Ada")
+    try:
+        lines.expect("* connected")
+        process.stdin.write("one\ntwo\nthree\n")
+        process.stdin.flush()
+        lines.expect("! rate_limited")
+        lines.expect("✓ delivered")  # "three", once the window allowed it
+        process.stdin.close()
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        process.kill()
+        site.stop()
+    stored = site.shell(
+        "from chat.models import Message\n"
+        "print(list(Message.objects.values_list('text', flat=True)))\n"
+    )
+    assert stored.strip() == "['one', 'two', 'three']"

@@ -62,10 +62,11 @@ def start_server(**env):
     server = LiveServer(
         env={
             "DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3",
-            # Every browser shares 127.0.0.1: the per-address flood limit would
+            # Every browser shares 127.0.0.1: the per-address limits would
             # otherwise make the tests depend on each other's pace. The limit
             # itself is tested across processes in the scale-out tier.
             "NETSITE_BOARD_FLOOD": "1000/60",
+            "NETSITE_CHAT_RATE": "1000/60",
             **env,
         },
         workdir=workdir,

@@ -42,7 +42,7 @@ from board.services import create_post
 posts = {posts!r}
 now = timezone.now()
 for minutes, (name, body) in zip(range(len(posts) * 7, 0, -7), posts):
-    post = create_post(body=body, display_name=name)
+    post, _ = create_post(body=body, display_name=name)
     Post.objects.filter(pk=post.pk).update(created=now - timedelta(minutes=minutes))
 """
 

@@ -66,3 +66,28 @@ def test_a_wrong_password_does_not_log_in(client, user):
     )
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "username", ["Admin", "\u0430dmin", "system", "ADA", "\u0430da"]
+)
+def test_nobody_signs_up_under_a_name_that_passes_for_another(
+    client, django_user_model, username
+):
+    django_user_model.objects.create_user("ada")
+    token = csrf_token(client, "/accounts/signup/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": username,
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    # Django says so itself for the same name in another case.
+    assert "choose another" in page or "already exists" in page
+    assert django_user_model.objects.count() == 1

@@ -26,9 +26,9 @@ def jsonl(text):
 @pytest.fixture
 def posts(db, django_user_model):
     ada = django_user_model.objects.create_user("ada")
-    first = create_post(body="First, by a guest", display_name="kim")
-    second = create_post(body="Second", author=ada, client_id="c-1")
-    hidden = create_post(body="Hidden one")
+    first, _ = create_post(body="First, by a guest", display_name="kim")
+    second, _ = create_post(body="Second", author=ada, client_id="c-1")
+    hidden, _ = create_post(body="Hidden one")
     hide_posts([hidden], by=ada)
     return first, second, hidden
 

@@ -59,7 +59,7 @@ def posts(ada):
     create_post(
         body='Ünïcödé, "quotes", commas\nand a new line', author=ada, client_id="c-1"
     )
-    hide_posts([create_post(body="Spam")], by=ada)
+    hide_posts([create_post(body="Spam")[0]], by=ada)
 
 
 def write_lines(path, records):
@@ -95,7 +95,7 @@ def test_posts_survive_a_round_trip_into_an_empty_board(posts, tmp_path, fmt):
 def test_messages_and_their_rooms_survive_a_round_trip(ada, tmp_path, fmt):
     room = create_room(title="Général", created_by=ada)
     post_message(room=room, text="hello", author=ada, client_id="m-1")
-    hide_messages([post_message(room=room, text="spam")], by=ada)
+    hide_messages([post_message(room=room, text="spam")[0]], by=ada)
     messages, rooms = all_messages()
     path = tmp_path / f"messages.{fmt}"
     export("messages", path, fmt)
@@ -195,7 +195,7 @@ def test_an_unknown_author_is_refused_unless_kept_as_a_guest(db, tmp_path):
 
 
 def test_an_id_taken_by_another_post_is_a_conflict(db, tmp_path):
-    taken = create_post(body="Already here")
+    taken, _ = create_post(body="Already here")
     path = tmp_path / "posts.jsonl"
     write_lines(path, [post_record(taken.pk)])
 
@@ -223,7 +223,7 @@ def test_new_posts_after_an_import_take_fresh_ids(db, tmp_path):
     write_lines(path, [post_record(41), post_record(42)])
     import_("posts", str(path))
 
-    assert create_post(body="next").pk == 43
+    assert create_post(body="next")[0].pk == 43
 
 
 def test_a_missing_file_is_one_clear_line(db, tmp_path):

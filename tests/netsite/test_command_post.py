@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -103,3 +104,28 @@ def test_a_dash_reads_the_text_from_stdin(monkeypatch):
     run("-")
 
     assert Post.objects.get().body == "Piped in"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        # A command line that is not UTF-8 reaches Python as lone surrogates.
+        (["caf\udce9"], "U+DCE9"),
+        (["hello", "--name", "kim\x00"], "U+0000"),
+        (["hello", "--name", "admin"], "reserved for the site"),
+    ],
+)
+def test_text_or_a_name_it_cannot_take_is_one_clear_error(args, field):
+    with pytest.raises(CommandError, match=re.escape(field)):
+        run(*args)
+    assert Post.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_guest_post_is_stored_once_per_client_id_too():
+    run("Nightly", "--name", "cron", "--client-id", "nightly-1")
+    out, _ = run("Nightly", "--name", "cron", "--client-id", "nightly-1")
+
+    post = Post.objects.get()
+    assert out == f"Posted #{post.pk} as cron.\n"

@@ -25,13 +25,13 @@ def age(rows, days):
 
 @pytest.fixture
 def content(db):
-    visible = create_post(body="keep me")
-    old, recent = create_post(body="old"), create_post(body="recent")
+    visible, _ = create_post(body="keep me")
+    old, recent = create_post(body="old")[0], create_post(body="recent")[0]
     hide_posts([old, recent], by=None)
     age(Post.objects.filter(pk=old.pk), 40)
     general, music = create_room(title="General"), create_room(title="Music")
     messages = {
-        (room.slug, kind): post_message(room=room, text=f"{room.slug} {kind}")
+        (room.slug, kind): post_message(room=room, text=f"{room.slug} {kind}")[0]
         for room in (general, music)
         for kind in ("visible", "old")
     }

@@ -11,6 +11,8 @@ import uuid
 import pytest
 from websockets.sync.client import connect
 
+from django.conf import settings
+
 from tests.live import HttpSession
 from tests.scaleout.test_shared_state import unique, visitor
 
@@ -26,12 +28,15 @@ def make_room(server):
     ).strip()
 
 
-def open_socket(server, path):
-    """A WebSocket client from an address of its own (the servers trust XFF)."""
+def open_socket(server, path, *, address=None):
+    """
+    A WebSocket client from ``address``, or an address of its own (the servers
+    trust X-Forwarded-For).
+    """
     ws_url = server.url.replace("http://", "ws://") + path
     return connect(
         ws_url,
-        additional_headers={"X-Forwarded-For": next(_addresses)},
+        additional_headers={"X-Forwarded-For": address or next(_addresses)},
         open_timeout=FRAME_TIMEOUT,
         proxy=None,  # a local server: never through an http_proxy from the env
     )
@@ -151,3 +156,34 @@ def test_manage_py_say_reaches_clients_on_both_processes(cluster):
         for socket in (on_a, on_b):
             got = messages(frames(socket, until=lambda c: messages(c)))
             assert [(f["author"], f["text"]) for f in got] == [("system", text)]
+
+
+def test_the_chat_rate_counts_one_sender_on_both_processes_together(cluster):
+    """Reconnecting to the other process does not buy a new allowance."""
+    limit, window = settings.NETSITE_CHAT_RATE
+    a, b = cluster
+    slug = make_room(a)
+    # The limit counts in fixed windows: a run that straddles a window's end
+    # starts counting again halfway, so such a run is repeated.
+    for _attempt in range(3):
+        address = next(_addresses)
+        started = int(time.time() // window)
+        answers = []
+        for n, server in enumerate([a] * limit + [b]):
+            with open_socket(server, f"/ws/chat/{slug}/", address=address) as socket:
+                key = unique(f"rate {n}")
+                socket.send(
+                    json.dumps({"type": "message", "text": key, "client_id": key})
+                )
+                answers.append(
+                    frames(
+                        socket, until=lambda c: c and c[-1]["type"] in ("ack", "error")
+                    )[-1]
+                )
+        if int(time.time() // window) == started:
+            break
+
+    assert [answer["type"] for answer in answers] == ["ack"] * limit + ["error"]
+    refused = answers[-1]
+    assert (refused["code"], refused["client_id"]) == ("rate_limited", key)
+    assert 1 <= refused["retry_after"] <= window

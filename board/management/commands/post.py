@@ -27,7 +27,8 @@ class Command(OperatorCommand):
         parser.add_argument(
             "--client-id",
             metavar="ID",
-            help="With --as: posting again with the same id stores nothing new.",
+            help="Posting again with the same id stores nothing new (guests' ids "
+            "share one space, so choose one that is yours alone).",
         )
 
     def handle(self, *args, text, username, name, client_id, **options):
@@ -40,12 +41,8 @@ class Command(OperatorCommand):
                 author = user_model._default_manager.get_by_natural_key(username)
             except user_model.DoesNotExist:
                 raise CommandError(f"There is no user {username!r}.") from None
-        elif client_id is not None:
-            raise CommandError(
-                "--client-id needs --as: guests' posts are not kept apart by client id."
-            )
         try:
-            post = create_post(
+            post, _created = create_post(
                 body=text, author=author, display_name=name, client_id=client_id
             )
         except ValidationError as error:

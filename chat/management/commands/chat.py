@@ -12,6 +12,7 @@ then exits; Ctrl-C exits at once.
 """
 
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -195,18 +196,33 @@ class TerminalClient:
             except (TypeError, ValueError):
                 continue
             self.show(frame)
+            waiting = self.unacked.get(frame.get("client_id"))
+            if frame.get("code") == "rate_limited" and waiting is not None:
+                # Not stored, and not dropped: sent again once the server
+                # allows (or on the next connection, with the other unacked).
+                asyncio.ensure_future(
+                    self.resend(ws, waiting, frame.get("retry_after") or 1)
+                )
+
+    async def resend(self, ws, frame, delay):
+        await asyncio.sleep(delay)
+        if frame["client_id"] in self.unacked:
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(json.dumps(frame))
 
     def show(self, frame):
         kind = frame.get("type")
         if kind == "message":
             self.last_id = max(self.last_id, frame["id"])
             when = frame["created"][11:16]
-            self.write(f"[{when}] {frame['author']}: {frame['text']}")
+            guest = " (guest)" if frame.get("guest") else ""
+            self.write(f"[{when}] {frame['author']}{guest}: {frame['text']}")
         elif kind == "ack":
             self.unacked.pop(frame.get("client_id"), None)
             self.write(f"✓ delivered (#{frame['id']})")
         elif kind == "error":
-            self.unacked.pop(frame.get("client_id"), None)
+            if frame.get("code") != "rate_limited":
+                self.unacked.pop(frame.get("client_id"), None)
             extra = (
                 f" (retry after {frame['retry_after']} s)"
                 if "retry_after" in frame

@@ -44,7 +44,7 @@ class Command(OperatorCommand):
             )
         user = self.system_user(username)
         try:
-            message = post_message(room=target, text=text, author=user)
+            message, _created = post_message(room=target, text=text, author=user)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
