@@ -25,6 +25,22 @@ HTML page. The connection is then closed the way web servers close after an
 error: the answer is sent, the sending side shut, and whatever the client is
 still sending is read and dropped for a few seconds, so that the client reads
 the answer instead of a reset.
+
+**Slow readers.** daphne hands every frame an application sends to Twisted at
+once, and Twisted keeps whatever the socket cannot take yet in memory, without
+limit: a client that stops reading while its room is busy would make the
+server grow until the client goes away. The channel layer already bounds what
+waits *for* a consumer (``content.layers``); the WebSocket protocol here
+bounds what waits *after* it. Twisted tells a transport's registered producer
+when its write buffer passes its own threshold (64 KiB: ``pauseProducing``)
+and when it has drained completely (``resumeProducing``). Each WebSocket
+registers itself and counts the bytes it writes between the two; once they
+pass ``NETSITE_WS_SEND_BUFFER``, the connection sends no more frames and
+closes with 4409, as for a layer overflow: the client reconnects and resumes
+with ``?after``. Its consumer is told at once (``websocket.disconnect``), so
+it leaves its groups and nothing more is queued for it. The close frame waits
+behind what is already queued; the connection is dropped if the client has
+not read up to it within ``OVERFLOW_CLOSE_TIMEOUT``.
 """
 
 import json
@@ -45,6 +61,12 @@ API_PREFIX = b"/api/"
 # How long a refused connection keeps reading (and dropping) what the client
 # still sends, so that the client sees the answer rather than a reset.
 LINGER_SECONDS = 5.0
+# The close code of a WebSocket that fell behind (docs/protocol.md), as
+# content.layers.CLOSE_OVERFLOW.
+CLOSE_FELL_BEHIND = 4409
+# How long a connection closed for a full send buffer may take to read up to
+# the close frame before it is dropped.
+OVERFLOW_CLOSE_TIMEOUT = 30
 
 REASONS = {
     400: "Bad Request",
@@ -247,8 +269,68 @@ class HTTPFactory(http_protocol.HTTPFactory):
 
 
 class WebSocketProtocol(ws_protocol.WebSocketProtocol):
-    """daphne's WebSocket protocol, patient with oversized frames and sending
-    empty messages as well."""
+    """daphne's WebSocket protocol, patient with oversized frames, sending
+    empty messages as well, and with a bounded send buffer."""
+
+    # Bytes written while the transport's buffer was over its threshold.
+    _paused = False
+    _queued = 0
+
+    def connectionMade(self):
+        super().connectionMade()
+        # The upgraded connection still has daphne's HTTP channel registered
+        # as the transport's producer; this connection is what writes now.
+        self.transport.unregisterProducer()
+        self.transport.registerProducer(self, True)
+
+    # IPushProducer: Twisted's signals about the transport's write buffer.
+
+    def pauseProducing(self):
+        # Called on every write while the buffer is over its threshold.
+        if not self._paused:
+            self._paused = True
+            self._queued = 0
+
+    def resumeProducing(self):
+        # The buffer is empty again.
+        self._paused = False
+        self._queued = 0
+
+    def stopProducing(self):
+        pass
+
+    def serverSend(self, content, binary=False):
+        if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            # Nothing more goes out after the close frame; the client resumes.
+            return
+        if self._paused:
+            self._queued += len(content) if binary else len(content.encode())
+            if self._queued > self.server.websocket_send_buffer:
+                self.close_fell_behind()
+                return
+        super().serverSend(content, binary)
+
+    def close_fell_behind(self):
+        """Close with 4409 and tell the application now, not after the close."""
+        client = self.client_addr
+        logger.warning(
+            "websocket send buffer full: %s closed with %d",
+            self.path.decode("ascii", "replace"),
+            CLOSE_FELL_BEHIND,
+            extra={
+                "client": f"{client[0]}:{client[1]}" if client else None,
+                "limit": self.server.websocket_send_buffer,
+            },
+        )
+        self.closeHandshakeTimeout = OVERFLOW_CLOSE_TIMEOUT
+        self.serverClose(code=CLOSE_FELL_BEHIND)
+        if not self.muted and hasattr(self, "application_queue"):
+            # Muted: daphne sends no second disconnect and drops what the
+            # client still sends.
+            self.muted = True
+            self.application_queue.put_nowait(
+                {"type": "websocket.disconnect", "code": CLOSE_FELL_BEHIND}
+            )
 
     def _max_message_size_exceeded(self, msg_size, max_msg_size, reason):
         # autobahn answers with close 1009 and drops the connection if the
@@ -286,9 +368,10 @@ class Server(DaphneServer):
     handling) stays daphne's own.
     """
 
-    def __init__(self, *args, max_body, **kwargs):
+    def __init__(self, *args, max_body, websocket_send_buffer, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_body = max_body
+        self.websocket_send_buffer = websocket_send_buffer
 
     @property
     def http_factory(self):

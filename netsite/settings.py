@@ -280,6 +280,10 @@ NETSITE_CHAT_RATE = env_rate("NETSITE_CHAT_RATE", default="10/5")
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024
 )
+# What one WebSocket may have waiting to be sent before it is closed with 4409.
+NETSITE_WS_SEND_BUFFER = env_int(
+    "NETSITE_WS_SEND_BUFFER", default=512 * 1024, minimum=64 * 1024
+)
 
 # Logging: one JSON object per line on stdout -----------------------------------
 

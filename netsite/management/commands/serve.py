@@ -6,8 +6,9 @@ from a bare ``daphne netsite.asgi:application`` in four ways: it refuses a
 busy port with one line instead of a traceback, it refuses to start without
 collected static files (every page would be a 500), it applies netsite's size
 limits to request bodies, headers and WebSocket messages with proper answers
-(413, 414, 431, close 1009: see ``netsite.server``) and reads chunked request
-bodies, and its access log is the same one-line JSON as every other log.
+(413, 414, 431, close 1009: see ``netsite.server``), reads chunked request
+bodies and bounds what a WebSocket may have waiting to be sent (close 4409),
+and its access log is the same one-line JSON as every other log.
 """
 
 import errno
@@ -122,6 +123,7 @@ class Command(BaseCommand):
             websocket_max_message_size=limit,
             websocket_max_frame_size=limit,
             max_body=settings.NETSITE_MAX_BODY,
+            websocket_send_buffer=settings.NETSITE_WS_SEND_BUFFER,
             verbosity=0,
         ).run()
         self.stdout.write("netsite stopped.")
