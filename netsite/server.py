@@ -41,14 +41,26 @@ with ``?after``. Its consumer is told at once (``websocket.disconnect``), so
 it leaves its groups and nothing more is queued for it. The close frame waits
 behind what is already queued; the connection is dropped if the client has
 not read up to it within ``OVERFLOW_CLOSE_TIMEOUT``.
+
+**Stopping.** On SIGTERM or Ctrl-C daphne cancels every application at once
+and Twisted then drops every connection: WebSocket clients would see 1006
+with no close frame, and a request in the middle of its write would lose its
+response. This server first stops listening, sends every open WebSocket a
+1001 ("going away") close frame, and waits up to ``SHUTDOWN_TIMEOUT`` seconds
+for requests in flight to finish and sockets to close before daphne's own
+shutdown runs. Requests that arrive meanwhile on open keep-alive connections
+are still answered, each with ``Connection: close``.
 """
 
+import asyncio
 import json
 import logging
+import time
 from html import escape
 
 from daphne import http_protocol, ws_protocol
 from daphne.server import Server as DaphneServer
+from twisted.internet import defer
 from twisted.web import http
 
 from django.conf import settings
@@ -61,12 +73,15 @@ API_PREFIX = b"/api/"
 # How long a refused connection keeps reading (and dropping) what the client
 # still sends, so that the client sees the answer rather than a reset.
 LINGER_SECONDS = 5.0
-# The close code of a WebSocket that fell behind (docs/protocol.md), as
-# content.layers.CLOSE_OVERFLOW.
+# Close codes (docs/protocol.md): the server is stopping; a socket fell
+# behind (as content.layers.CLOSE_OVERFLOW).
+CLOSE_GOING_AWAY = 1001
 CLOSE_FELL_BEHIND = 4409
 # How long a connection closed for a full send buffer may take to read up to
 # the close frame before it is dropped.
 OVERFLOW_CLOSE_TIMEOUT = 30
+# How long a stop waits for requests in flight and closing sockets.
+SHUTDOWN_TIMEOUT = 5.0
 
 REASONS = {
     400: "Bad Request",
@@ -332,6 +347,12 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
                 {"type": "websocket.disconnect", "code": CLOSE_FELL_BEHIND}
             )
 
+    def go_away(self):
+        """Close with 1001: the server is stopping."""
+        if self.state == self.STATE_OPEN:
+            # autobahn's sendClose() only takes 1000 and 3000-4999.
+            self.sendCloseFrame(code=CLOSE_GOING_AWAY, isReply=False)
+
     def _max_message_size_exceeded(self, msg_size, max_msg_size, reason):
         # autobahn answers with close 1009 and drops the connection if the
         # client has not answered the close within closeHandshakeTimeout (1 s).
@@ -360,7 +381,7 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
 
 class Server(DaphneServer):
     """
-    daphne's server with netsite's protocol classes.
+    daphne's server with netsite's protocol classes and a graceful stop.
 
     ``Server.run()`` creates its HTTP and WebSocket factories by assigning
     ``http_factory`` and ``ws_factory``; these setters put netsite's classes
@@ -368,10 +389,20 @@ class Server(DaphneServer):
     handling) stays daphne's own.
     """
 
-    def __init__(self, *args, max_body, websocket_send_buffer, **kwargs):
+    def __init__(
+        self,
+        *args,
+        max_body,
+        websocket_send_buffer,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.max_body = max_body
         self.websocket_send_buffer = websocket_send_buffer
+        self.shutdown_timeout = shutdown_timeout
+        self.ports = []
+        self.draining = False
 
     @property
     def http_factory(self):
@@ -393,3 +424,62 @@ class Server(DaphneServer):
         # reason's code (1009, 1007, 1002) tells the client what happened.
         factory.setProtocolOptions(failByDrop=False)
         self._ws_factory = factory
+
+    def listen_success(self, port):
+        self.ports.append(port)
+        super().listen_success(port)
+
+    def kill_all_applications(self):
+        # daphne runs this before Twisted's shutdown; drain first.
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self.drain()))
+        drained.addErrback(lambda failure: logger.error("drain failed: %s", failure))
+        drained.addCallback(lambda _: super(Server, self).kill_all_applications())
+        return drained
+
+    def create_application(self, protocol, scope):
+        if self.draining and scope["type"] == "http":
+            _close_after_response(protocol)
+        return super().create_application(protocol, scope)
+
+    async def drain(self):
+        """Stop listening, close sockets with 1001, wait for what is in flight."""
+        self.draining = True
+        for port in self.ports:
+            port.stopListening()
+        for protocol in list(self.connections):
+            if isinstance(protocol, WebSocketProtocol):
+                protocol.go_away()
+            elif isinstance(protocol, WebRequest) and not protocol.finished:
+                _close_after_response(protocol)
+        deadline = time.monotonic() + self.shutdown_timeout
+        while self._busy():
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "stopping with connections still open",
+                    extra={"open": sum(1 for _ in self._open())},
+                )
+                return
+            await asyncio.sleep(0.05)
+        # One more turn of the loop for the last responses to reach the sockets.
+        await asyncio.sleep(0.1)
+
+    def _open(self):
+        for details in self.connections.values():
+            instance = details.get("application_instance")
+            if "disconnected" not in details or (instance and not instance.done()):
+                yield details
+
+    def _busy(self):
+        return any(True for _ in self._open())
+
+
+def _close_after_response(request):
+    """
+    Make ``request``'s connection close once it is answered, so that a client
+    with a keep-alive connection cannot keep a stopping server busy.
+    """
+    channel = getattr(request, "channel", None)  # gone once it is answered
+    if channel is not None:
+        channel.persistent = False
+    if not request.startedWriting:
+        request.responseHeaders.setRawHeaders(b"connection", [b"close"])
