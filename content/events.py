@@ -51,7 +51,7 @@ def publish(group, event):
         if loop is None:
             # No server loop (a management command): a loop of its own.
             async_to_sync(_send)(layer, group, event)
-        elif loop.is_closed() or not loop.is_running():
+        elif not loop.is_running():
             logger.warning("broadcast skipped: the server is stopping", extra=details)
         else:
             future = asyncio.run_coroutine_threadsafe(_send(layer, group, event), loop)
@@ -66,10 +66,13 @@ async def _send(layer, group, event):
 
 def _server_loop():
     """The event loop this worker thread works for, if it is one of asgiref's."""
-    # sync_to_async records it for async_to_sync in its worker threads.
+    # sync_to_async records it for async_to_sync in its worker threads, and
+    # leaves it there: a closed one is left over from an earlier loop.
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
-    return loop if loop is not None and pid == os.getpid() else None
+    if loop is None or pid != os.getpid() or loop.is_closed():
+        return None
+    return loop
 
 
 def _wait(future, loop, details):
