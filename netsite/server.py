@@ -42,6 +42,13 @@ it leaves its groups and nothing more is queued for it. The close frame waits
 behind what is already queued; the connection is dropped if the client has
 not read up to it within ``OVERFLOW_CLOSE_TIMEOUT``.
 
+The other way round, daphne reads whatever a client sends and queues it for
+the application without limit: a client sending large frames faster than its
+consumer handles them would fill the server's memory just as well. Once
+``MAX_INCOMING_FRAMES`` wait for the application, the server stops reading
+from that client until half of them are handled, so that the rest waits in
+the client's own buffers (TCP's flow control).
+
 **Stopping.** On SIGTERM or Ctrl-C daphne cancels every application at once
 and Twisted then drops every connection: WebSocket clients would see 1006
 with no close frame, and a request in the middle of its write would lose its
@@ -60,7 +67,7 @@ from html import escape
 
 from daphne import http_protocol, ws_protocol
 from daphne.server import Server as DaphneServer
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 from twisted.web import http
 
 from django.conf import settings
@@ -80,6 +87,9 @@ CLOSE_FELL_BEHIND = 4409
 # How long a connection closed for a full send buffer may take to read up to
 # the close frame before it is dropped.
 OVERFLOW_CLOSE_TIMEOUT = 30
+# Frames from a client that may wait for its application before the server
+# stops reading from the client (as the websockets library's max_queue).
+MAX_INCOMING_FRAMES = 16
 # How long a stop waits for requests in flight and closing sockets.
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -290,6 +300,8 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
     # Bytes written while the transport's buffer was over its threshold.
     _paused = False
     _queued = 0
+    # Reading from the client stopped while the application catches up.
+    _reading_paused = False
 
     def connectionMade(self):
         super().connectionMade()
@@ -346,6 +358,29 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
             self.application_queue.put_nowait(
                 {"type": "websocket.disconnect", "code": CLOSE_FELL_BEHIND}
             )
+
+    def onMessage(self, payload, isBinary):
+        super().onMessage(payload, isBinary)
+        queue = getattr(self, "application_queue", None)
+        if (
+            not self._reading_paused
+            and queue is not None
+            and queue.qsize() >= MAX_INCOMING_FRAMES
+        ):
+            # The application is behind: stop reading, so that what the client
+            # sends waits in its own buffers, not in this process.
+            self._reading_paused = True
+            self.transport.pauseProducing()
+            self._resume_reading_when_drained()
+
+    def _resume_reading_when_drained(self):
+        if self.state == self.STATE_CLOSED:
+            return
+        if self.application_queue.qsize() > MAX_INCOMING_FRAMES // 2:
+            reactor.callLater(0.05, self._resume_reading_when_drained)
+            return
+        self._reading_paused = False
+        self.transport.resumeProducing()
 
     def go_away(self):
         """Close with 1001: the server is stopping."""
