@@ -1,8 +1,8 @@
 """
 Wiring only: account events that end a user's open sockets.
 
-The work is ``content.sessions``'; these receivers decide which of its
-services an event calls. A user saved inactive (the admin's "Active" box, a
+The work is done by the services of ``content.sessions``; these receivers
+only decide which one an event calls. A user saved inactive (the admin's "Active" box, a
 ``manage.py`` command, the shell) or deleted loses every socket; logging out
 closes the sockets of that browser session. ``QuerySet.update()`` sends no
 signal: deactivate accounts by saving them.
