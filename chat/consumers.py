@@ -34,6 +34,7 @@ from content.events import encode_frame, utc_iso
 from content.layers import LayerEventDispatchMixin
 from content.ratelimit import check_rate, rate_ident
 from content.services import clean_client_id, first_error, may_write
+from content.sessions import SessionBoundMixin, SessionEnded, is_still_active
 
 REPLAY_LIMIT = 500
 
@@ -124,11 +125,14 @@ def _replay(room, after):
 
 
 @database_sync_to_async
-def _post(**kwargs):
-    return services.post_message(**kwargs)
+def _post(*, author, **kwargs):
+    # In the same thread hop as the write: one indexed read per message.
+    if author is not None and not is_still_active(author):
+        raise SessionEnded
+    return services.post_message(author=author, **kwargs)
 
 
-class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
+class ChatConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketConsumer):
     # Room events are forwarded without Channels' per-event thread hop: their
     # handlers touch no database connection (see the mixin).
     layer_events = frozenset({"chat.message", "chat.delete", "chat.clear"})
@@ -249,6 +253,10 @@ class ChatConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             await self._refuse(
                 code, detail, None if field == "client_id" else client_id
             )
+            return
+        except SessionEnded:
+            # Deactivated since the socket opened: nothing is stored.
+            await self.end_session()
             return
         except IntegrityError:
             # The room was deleted while this connection was open.

@@ -6,4 +6,9 @@ class NetsiteConfig(AppConfig):
     verbose_name = "netsite"
 
     def ready(self):
-        from netsite import checks  # noqa: F401 (registers the checks)
+        from netsite import (
+            checks,  # noqa: F401 (registers the checks)
+            signals,
+        )
+
+        signals.connect()

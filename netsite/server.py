@@ -25,14 +25,49 @@ HTML page. The connection is then closed the way web servers close after an
 error: the answer is sent, the sending side shut, and whatever the client is
 still sending is read and dropped for a few seconds, so that the client reads
 the answer instead of a reset.
+
+**Slow readers.** daphne hands every frame an application sends to Twisted at
+once, and Twisted keeps whatever the socket cannot take yet in memory, without
+limit: a client that stops reading while its room is busy would make the
+server grow until the client goes away. The channel layer already bounds what
+waits *for* a consumer (``content.layers``); the WebSocket protocol here
+bounds what waits *after* it. Twisted tells a transport's registered producer
+when its write buffer passes its own threshold (64 KiB: ``pauseProducing``)
+and when it has drained completely (``resumeProducing``). Each WebSocket
+registers itself and counts the bytes it writes between the two; once they
+pass ``NETSITE_WS_SEND_BUFFER``, the connection sends no more frames and
+closes with 4409, as for a layer overflow: the client reconnects and resumes
+with ``?after``. Its consumer is told at once (``websocket.disconnect``), so
+it leaves its groups and nothing more is queued for it. The close frame waits
+behind what is already queued; the connection is dropped if the client has
+not read up to it within ``OVERFLOW_CLOSE_TIMEOUT``.
+
+The other way round, daphne reads whatever a client sends and queues it for
+the application without limit: a client sending large frames faster than its
+consumer handles them would fill the server's memory just as well. Once
+``MAX_INCOMING_FRAMES`` wait for the application, the server stops reading
+from that client until half of them are handled, so that the rest waits in
+the client's own buffers (TCP's flow control).
+
+**Stopping.** On SIGTERM or Ctrl-C daphne cancels every application at once
+and Twisted then drops every connection: WebSocket clients would see 1006
+with no close frame, and a request in the middle of its write would lose its
+response. This server first stops listening, sends every open WebSocket a
+1001 ("going away") close frame, and waits up to ``SHUTDOWN_TIMEOUT`` seconds
+for requests in flight to finish and sockets to close before daphne's own
+shutdown runs. Requests that arrive meanwhile on open keep-alive connections
+are still answered, each with ``Connection: close``.
 """
 
+import asyncio
 import json
 import logging
+import time
 from html import escape
 
 from daphne import http_protocol, ws_protocol
 from daphne.server import Server as DaphneServer
+from twisted.internet import defer, reactor
 from twisted.web import http
 
 from django.conf import settings
@@ -45,6 +80,18 @@ API_PREFIX = b"/api/"
 # How long a refused connection keeps reading (and dropping) what the client
 # still sends, so that the client sees the answer rather than a reset.
 LINGER_SECONDS = 5.0
+# Close codes (docs/protocol.md): the server is stopping; a socket fell
+# behind (as content.layers.CLOSE_OVERFLOW).
+CLOSE_GOING_AWAY = 1001
+CLOSE_FELL_BEHIND = 4409
+# How long a connection closed for a full send buffer may take to read up to
+# the close frame before it is dropped.
+OVERFLOW_CLOSE_TIMEOUT = 30
+# Frames from a client that may wait for its application before the server
+# stops reading from the client (as the websockets library's max_queue).
+MAX_INCOMING_FRAMES = 16
+# How long a stop waits for requests in flight and closing sockets.
+SHUTDOWN_TIMEOUT = 5.0
 
 REASONS = {
     400: "Bad Request",
@@ -247,8 +294,99 @@ class HTTPFactory(http_protocol.HTTPFactory):
 
 
 class WebSocketProtocol(ws_protocol.WebSocketProtocol):
-    """daphne's WebSocket protocol, patient with oversized frames and sending
-    empty messages as well."""
+    """daphne's WebSocket protocol, patient with oversized frames, sending
+    empty messages as well, and with a bounded send buffer."""
+
+    # Bytes written while the transport's buffer was over its threshold.
+    _paused = False
+    _queued = 0
+    # Reading from the client stopped while the application catches up.
+    _reading_paused = False
+
+    def connectionMade(self):
+        super().connectionMade()
+        # The upgraded connection still has daphne's HTTP channel registered
+        # as the transport's producer; this connection is what writes now.
+        self.transport.unregisterProducer()
+        self.transport.registerProducer(self, True)
+
+    # IPushProducer: Twisted's signals about the transport's write buffer.
+
+    def pauseProducing(self):
+        # Called on every write while the buffer is over its threshold.
+        if not self._paused:
+            self._paused = True
+            self._queued = 0
+
+    def resumeProducing(self):
+        # The buffer is empty again.
+        self._paused = False
+        self._queued = 0
+
+    def stopProducing(self):
+        pass
+
+    def serverSend(self, content, binary=False):
+        if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            # Nothing more goes out after the close frame; the client resumes.
+            return
+        if self._paused:
+            self._queued += len(content) if binary else len(content.encode())
+            if self._queued > self.server.websocket_send_buffer:
+                self.close_fell_behind()
+                return
+        super().serverSend(content, binary)
+
+    def close_fell_behind(self):
+        """Close with 4409 and tell the application now, not after the close."""
+        client = self.client_addr
+        logger.warning(
+            "websocket send buffer full: %s closed with %d",
+            self.path.decode("ascii", "replace"),
+            CLOSE_FELL_BEHIND,
+            extra={
+                "client": f"{client[0]}:{client[1]}" if client else None,
+                "limit": self.server.websocket_send_buffer,
+            },
+        )
+        self.closeHandshakeTimeout = OVERFLOW_CLOSE_TIMEOUT
+        self.serverClose(code=CLOSE_FELL_BEHIND)
+        if not self.muted and hasattr(self, "application_queue"):
+            # Muted: daphne sends no second disconnect and drops what the
+            # client still sends.
+            self.muted = True
+            self.application_queue.put_nowait(
+                {"type": "websocket.disconnect", "code": CLOSE_FELL_BEHIND}
+            )
+
+    def onMessage(self, payload, isBinary):
+        super().onMessage(payload, isBinary)
+        queue = getattr(self, "application_queue", None)
+        if (
+            not self._reading_paused
+            and queue is not None
+            and queue.qsize() >= MAX_INCOMING_FRAMES
+        ):
+            # The application is behind: stop reading, so that what the client
+            # sends waits in its own buffers, not in this process.
+            self._reading_paused = True
+            self.transport.pauseProducing()
+            self._resume_reading_when_drained()
+
+    def _resume_reading_when_drained(self):
+        if self.state == self.STATE_CLOSED:
+            return
+        if self.application_queue.qsize() > MAX_INCOMING_FRAMES // 2:
+            reactor.callLater(0.05, self._resume_reading_when_drained)
+            return
+        self._reading_paused = False
+        self.transport.resumeProducing()
+
+    def go_away(self):
+        """Close with 1001: the server is stopping."""
+        if self.state == self.STATE_OPEN:
+            # autobahn's sendClose() only takes 1000 and 3000-4999.
+            self.sendCloseFrame(code=CLOSE_GOING_AWAY, isReply=False)
 
     def _max_message_size_exceeded(self, msg_size, max_msg_size, reason):
         # autobahn answers with close 1009 and drops the connection if the
@@ -278,7 +416,7 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
 
 class Server(DaphneServer):
     """
-    daphne's server with netsite's protocol classes.
+    daphne's server with netsite's protocol classes and a graceful stop.
 
     ``Server.run()`` creates its HTTP and WebSocket factories by assigning
     ``http_factory`` and ``ws_factory``; these setters put netsite's classes
@@ -286,9 +424,20 @@ class Server(DaphneServer):
     handling) stays daphne's own.
     """
 
-    def __init__(self, *args, max_body, **kwargs):
+    def __init__(
+        self,
+        *args,
+        max_body,
+        websocket_send_buffer,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.max_body = max_body
+        self.websocket_send_buffer = websocket_send_buffer
+        self.shutdown_timeout = shutdown_timeout
+        self.ports = []
+        self.draining = False
 
     @property
     def http_factory(self):
@@ -310,3 +459,62 @@ class Server(DaphneServer):
         # reason's code (1009, 1007, 1002) tells the client what happened.
         factory.setProtocolOptions(failByDrop=False)
         self._ws_factory = factory
+
+    def listen_success(self, port):
+        self.ports.append(port)
+        super().listen_success(port)
+
+    def kill_all_applications(self):
+        # daphne runs this before Twisted's shutdown; drain first.
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self.drain()))
+        drained.addErrback(lambda failure: logger.error("drain failed: %s", failure))
+        drained.addCallback(lambda _: super(Server, self).kill_all_applications())
+        return drained
+
+    def create_application(self, protocol, scope):
+        if self.draining and scope["type"] == "http":
+            _close_after_response(protocol)
+        return super().create_application(protocol, scope)
+
+    async def drain(self):
+        """Stop listening, close sockets with 1001, wait for what is in flight."""
+        self.draining = True
+        for port in self.ports:
+            port.stopListening()
+        for protocol in list(self.connections):
+            if isinstance(protocol, WebSocketProtocol):
+                protocol.go_away()
+            elif isinstance(protocol, WebRequest) and not protocol.finished:
+                _close_after_response(protocol)
+        deadline = time.monotonic() + self.shutdown_timeout
+        while self._busy():
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "stopping with connections still open",
+                    extra={"open": sum(1 for _ in self._open())},
+                )
+                return
+            await asyncio.sleep(0.05)
+        # One more turn of the loop for the last responses to reach the sockets.
+        await asyncio.sleep(0.1)
+
+    def _open(self):
+        for details in self.connections.values():
+            instance = details.get("application_instance")
+            if "disconnected" not in details or (instance and not instance.done()):
+                yield details
+
+    def _busy(self):
+        return any(True for _ in self._open())
+
+
+def _close_after_response(request):
+    """
+    Make ``request``'s connection close once it is answered, so that a client
+    with a keep-alive connection cannot keep a stopping server busy.
+    """
+    channel = getattr(request, "channel", None)  # gone once it is answered
+    if channel is not None:
+        channel.persistent = False
+    if not request.startedWriting:
+        request.responseHeaders.setRawHeaders(b"connection", [b"close"])

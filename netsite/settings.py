@@ -299,6 +299,10 @@ NETSITE_RESERVED_NAMES = env_list(
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024
 )
+# What one WebSocket may have waiting to be sent before it is closed with 4409.
+NETSITE_WS_SEND_BUFFER = env_int(
+    "NETSITE_WS_SEND_BUFFER", default=512 * 1024, minimum=64 * 1024
+)
 
 # Logging: one JSON object per line on stdout -----------------------------------
 

@@ -1,7 +1,9 @@
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from content.sessions import SessionBoundMixin
 
-class EchoConsumer(AsyncWebsocketConsumer):
+
+class EchoConsumer(SessionBoundMixin, AsyncWebsocketConsumer):
     """Send every frame back exactly as it came, text as text, bytes as bytes."""
 
     async def receive(self, text_data=None, bytes_data=None):

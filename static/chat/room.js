@@ -317,6 +317,7 @@
       inFlight = null;
       if (event.code === 4409) { connect(); return; } // fell behind: resume at once
       if (event.code === 4404) { setStatus("closed", "This room was deleted."); return; }
+      if (event.code === 4401) { setStatus("closed", "You were signed out: reload the page."); return; }
       scheduleReconnect(event.code === 4429 ? 10000 : 0);
     };
   }

@@ -7,6 +7,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.e2e.test_accounts import sign_up
 from tests.e2e.test_board import XSS, unique
 from tests.e2e.test_moderation import admin_login, make_moderator
 
@@ -279,4 +280,21 @@ def test_a_guests_name_is_filled_in_again_after_a_live_message(pages, server):
     expect(page.get_by_label("Your name")).to_have_value("Otter")
     page.goto(f"{server.url}/board/")
     expect(page.get_by_label("Your name")).to_have_value("Otter")
+
+
+def test_a_room_page_says_so_when_its_member_logs_out_in_another_tab(page, server):
+    username, password = f"member{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    sign_up(page, server, username, password)
+    slug = make_room(server)
+    open_room(page, server, slug)
+    expect(page.locator("#chat-status")).to_have_text("Live")
+
+    other_tab = page.context.new_page()
+    other_tab.goto(server.url + "/board/")
+    other_tab.get_by_role("button", name="Log out").click()
+
+    # The socket is closed with 4401 and the page does not carry on as a guest.
+    expect(page.locator("#chat-status")).to_have_text(
+        "You were signed out: reload the page."
+    )
     assert page.problems == []

@@ -157,3 +157,11 @@ def test_a_login_failure_limit_that_is_not_a_number_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "NETSITE_LOGIN_FAILURE_LIMIT='five' is not a whole number" in result.stderr
+
+
+def test_a_websocket_send_buffer_below_64_kib_is_refused_naming_the_variable(tmp_path):
+    env = {**PRODUCTION, "NETSITE_WS_SEND_BUFFER": "4096"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "NETSITE_WS_SEND_BUFFER=4096 must be at least 65536" in result.stderr

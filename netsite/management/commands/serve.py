@@ -2,12 +2,14 @@
 Run netsite under daphne: HTTP and WebSockets in one process.
 
 This is what ``make run`` starts and what production units run. It differs
-from a bare ``daphne netsite.asgi:application`` in four ways: it refuses a
+from a bare ``daphne netsite.asgi:application`` in five ways: it refuses a
 busy port with one line instead of a traceback, it refuses to start without
 collected static files (every page would be a 500), it applies netsite's size
 limits to request bodies, headers and WebSocket messages with proper answers
-(413, 414, 431, close 1009: see ``netsite.server``) and reads chunked request
-bodies, and its access log is the same one-line JSON as every other log.
+(413, 414, 431, close 1009: see ``netsite.server``), reads chunked request
+bodies and bounds what a WebSocket may have waiting to be sent (close 4409),
+it stops gracefully (close 1001, requests in flight answered), and its access
+log is the same one-line JSON as every other log.
 """
 
 import errno
@@ -122,6 +124,7 @@ class Command(BaseCommand):
             websocket_max_message_size=limit,
             websocket_max_frame_size=limit,
             max_body=settings.NETSITE_MAX_BODY,
+            websocket_send_buffer=settings.NETSITE_WS_SEND_BUFFER,
             verbosity=0,
         ).run()
         self.stdout.write("netsite stopped.")
