@@ -48,7 +48,7 @@ def test_seeded_posts_read_back_like_any_post_with_ids_growing_with_time():
 
 @pytest.mark.django_db
 def test_demo_posts_on_a_board_in_use_read_newest_first_like_every_post():
-    today = create_post(body="Posted today, before the seeding")
+    today, _ = create_post(body="Posted today, before the seeding")
 
     _, err = run("--posts", "30", "--rooms", "0", "--messages", "0")
 
@@ -68,7 +68,7 @@ def test_demo_posts_on_a_board_in_use_read_newest_first_like_every_post():
 @pytest.mark.django_db
 def test_demo_messages_in_rooms_in_use_come_after_the_messages_there():
     room = create_room(title="Lobby")
-    earlier = post_message(room=room, text="Said before the seeding")
+    earlier, _ = post_message(room=room, text="Said before the seeding")
 
     run("--posts", "0", "--rooms", "0", "--messages", "30")
 
