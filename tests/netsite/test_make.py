@@ -19,10 +19,15 @@ CHECKOUT_FILES = ("Makefile", "manage.py", "requirements.txt", "requirements-dev
 
 
 def make(checkout, *args, env=None):
+    env = dict(env or clean_env())
+    # Run as a user's own make, not as a sub-make of `make test` (which would
+    # name itself "make[1]" and pass its flags down).
+    for name in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"):
+        env.pop(name, None)
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=checkout,
-        env=env or clean_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
