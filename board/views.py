@@ -14,6 +14,7 @@ from content.http import (
     BadRequest,
     HttpResponseSeeOther,
     count_form_write,
+    form_writer,
     remember_guest_name,
     remembered_guest_name,
     too_many,
@@ -83,11 +84,7 @@ def index(request):
 
     try:
         services.create_post(
-            body=form.cleaned_data["body"],
-            author=request.user,
-            display_name=form.cleaned_data.get("display_name"),
-            # The form's one-time key: sent twice, the post is stored once.
-            client_id=form.cleaned_data["client_id"] or None,
+            body=form.cleaned_data["body"], **form_writer(request, form)
         )
     except ValidationError as error:
         add_to_form(form, error)

@@ -20,6 +20,7 @@ from chat.models import Room
 from content.http import (
     HttpResponseSeeOther,
     count_form_write,
+    form_writer,
     remember_guest_name,
     remembered_guest_name,
     too_many,
@@ -118,12 +119,7 @@ def room(request, slug):
 
     try:
         services.post_message(
-            room=room,
-            text=form.cleaned_data["text"],
-            author=request.user,
-            display_name=form.cleaned_data.get("display_name"),
-            # The form's one-time key: sent twice, the message is stored once.
-            client_id=form.cleaned_data["client_id"] or None,
+            room=room, text=form.cleaned_data["text"], **form_writer(request, form)
         )
     except ValidationError as error:
         add_to_form(form, error)

@@ -73,3 +73,16 @@ def remember_guest_name(request, form):
     """Keep the name a guest gave on a valid ``form`` for their next one."""
     if "display_name" in form.cleaned_data:
         request.session[GUEST_NAME_KEY] = form.cleaned_data["display_name"]
+
+
+def form_writer(request, form):
+    """
+    Return who writes through a post or message form, as the services take it:
+    the signed-in user or a guest's chosen name, and the form's one-time key
+    (a form sent twice stores its item once).
+    """
+    return {
+        "author": request.user,
+        "display_name": form.cleaned_data.get("display_name"),
+        "client_id": form.cleaned_data["client_id"] or None,
+    }
