@@ -10,6 +10,7 @@ from board import services
 from board.forms import PostForm
 from board.fragments import render_posts
 from board.models import Post
+from content.bans import Banned
 from content.http import (
     BadRequest,
     HttpResponseSeeOther,
@@ -19,6 +20,7 @@ from content.http import (
     remembered_guest_name,
     too_many,
 )
+from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
 
 PAGE_SIZE = 50
@@ -26,9 +28,10 @@ PAGE_SIZE = 50
 TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept below."
 
 
-def _page(before):
-    """Return one keyset page of visible posts and the id to continue from."""
-    posts = Post.objects.visible().newest()
+def _page(before, *, include_hidden=False):
+    """Return one keyset page of posts and the id to continue from."""
+    posts = Post.objects.all() if include_hidden else Post.objects.visible()
+    posts = posts.newest().select_related("author")
     if before is not None:
         posts = posts.before(before)
     page = list(posts[: PAGE_SIZE + 1])
@@ -48,7 +51,9 @@ def _parse_before(request):
 
 
 def _render_board(request, form, *, status=200, before=None):
-    posts, older = _page(before)
+    # Moderators see hidden posts too, marked as hidden.
+    moderator = moderates(request.user, Post)
+    posts, older = _page(before, include_hidden=moderator)
     return render(
         request,
         "board/index.html",
@@ -59,6 +64,10 @@ def _render_board(request, form, *, status=200, before=None):
             "older": older,
             "before": before,
             "can_post": may_write(request.user),
+            "rights": {
+                "hide": can_hide(request.user, Post),
+                "delete": can_delete(request.user, Post),
+            },
         },
         status=status,
     )
@@ -86,6 +95,9 @@ def index(request):
         services.create_post(
             body=form.cleaned_data["body"], **form_writer(request, form)
         )
+    except Banned as error:
+        form.add_error(None, error.message)
+        return _render_board(request, form, status=403)
     except ValidationError as error:
         add_to_form(form, error)
         return _render_board(request, form, status=400)

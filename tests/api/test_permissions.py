@@ -110,9 +110,9 @@ def test_a_hidden_item_is_not_found_except_for_moderators(
 ):
     obj = make(resource, author)
     if resource == "post":
-        board_services.hide_posts([obj], by=moderator)
+        board_services.hide_posts([obj], by=moderator, via="command")
     else:
-        chat_services.hide_messages([obj], by=moderator)
+        chat_services.hide_messages([obj], by=moderator, via="command")
     url = RESOURCES[resource]["detail"](obj)
     list_url = RESOURCES[resource]["list"](obj)
 

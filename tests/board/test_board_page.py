@@ -69,7 +69,7 @@ def test_the_board_page_costs_the_same_queries_however_large_the_table(client):
 def test_hidden_posts_are_not_shown(client, moderator):
     make_posts(3)
     hidden = Post.objects.first()
-    services.hide_posts([hidden], by=moderator)
+    services.hide_posts([hidden], by=moderator, via="command")
 
     ids = ids_on(client.get("/board/").content.decode())
     assert hidden.id not in ids

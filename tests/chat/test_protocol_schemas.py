@@ -53,9 +53,11 @@ async def test_chat_frames_match_their_schemas(room, monkeypatch, django_user_mo
             await client.send_to(text_data=bad)
             check("error", await receive(client))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
-        await sync_to_async(services.hide_messages)([own["id"]], by=moderator)
+        await sync_to_async(services.hide_messages)(
+            [own["id"]], by=moderator, via="command"
+        )
         check("delete", await receive(client))
-        await sync_to_async(services.clear_room)(room=room, by=moderator)
+        await sync_to_async(services.clear_room)(room=room, by=moderator, via="command")
         check("clear", await receive(client))
     finally:
         await client.disconnect()
@@ -82,9 +84,11 @@ async def test_board_frames_match_their_schemas(django_user_model):
         post, _ = await sync_to_async(board_services.create_post)(body="hi")
         check("board-post", await receive(listener))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
-        await sync_to_async(board_services.hide_posts)([post], by=moderator)
+        await sync_to_async(board_services.hide_posts)(
+            [post], by=moderator, via="command"
+        )
         check("delete", await receive(listener))
-        await sync_to_async(board_services.clear_board)(by=moderator)
+        await sync_to_async(board_services.clear_board)(by=moderator, via="command")
         check("clear", await receive(listener))
     finally:
         await listener.disconnect()
