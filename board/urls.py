@@ -18,7 +18,7 @@ urlpatterns = [
         path(
             f"posts/<int:pk>/{action}/",
             content_views.moderate,
-            {"model": Post, "action": action},
+            {"model": Post, "action": action, "via": "board"},
             name=action,
         )
         for action in ("hide", "unhide", "delete")

@@ -19,7 +19,7 @@ urlpatterns = [
         path(
             f"messages/<int:pk>/{action}/",
             content_views.moderate,
-            {"model": Message, "action": action},
+            {"model": Message, "action": action, "via": "chat"},
             name=action,
         )
         for action in ("hide", "unhide", "delete")

@@ -273,9 +273,9 @@ class AuditEntry(models.Model):
     # The door the action came through.
     VIA = [
         ("admin", "admin"),
-        ("site", "site pages"),
+        ("board", "board page"),
+        ("chat", "chat page"),
         ("api", "REST API"),
-        ("chat", "chat protocol"),
         ("command", "manage.py"),
         ("auto", "automatic"),
     ]

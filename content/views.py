@@ -46,8 +46,8 @@ def _item(request, model, pk):
 
 
 @require_POST
-def moderate(request, pk, *, model, action):
-    """Hide, unhide or delete one item from its page."""
+def moderate(request, pk, *, model, action, via):
+    """Hide, unhide or delete one item from its page (``via``: the page's app)."""
     allowed = can_delete if action == "delete" else can_hide
     if not allowed(request.user, model):
         raise PermissionDenied("Only moderators may do that.")
@@ -55,9 +55,7 @@ def moderate(request, pk, *, model, action):
     back = _back(request, item)
     moderation = Moderation.of(model)
     act = getattr(moderation, action)
-    count = act(
-        [item], by=request.user, via="site", reason=request.POST.get("reason", "")
-    )
+    count = act([item], by=request.user, via=via, reason=request.POST.get("reason", ""))
     noun = model._meta.verbose_name
     if count:
         messages.success(request, f"{VERBS[action]} the {noun}.")

@@ -58,9 +58,9 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("admin", "admin"),
-                            ("site", "site pages"),
+                            ("board", "board page"),
+                            ("chat", "chat page"),
                             ("api", "REST API"),
-                            ("chat", "chat protocol"),
                             ("command", "manage.py"),
                             ("auto", "automatic"),
                         ],

@@ -78,7 +78,7 @@ def test_nobody_reports_their_own_item_or_a_hidden_one(
 
     with pytest.raises(ValidationError, match="your own post"):
         reports.report_item(item=post, reason="mine", reporter=user)
-    Moderation.of(Post).hide([post], by=moderator, via="site")
+    Moderation.of(Post).hide([post], by=moderator, via="board")
     post.refresh_from_db()
     with pytest.raises(ValidationError, match="already hidden"):
         reports.report_item(item=post, reason="spam", reporter=other_user)
@@ -218,7 +218,7 @@ def test_the_report_form_needs_csrf(post):
 
 
 def test_a_hidden_item_cannot_be_reported_from_the_page(client, post, moderator):
-    Moderation.of(Post).hide([post], by=moderator, via="site")
+    Moderation.of(Post).hide([post], by=moderator, via="board")
     response = client.post(
         f"/board/posts/{post.pk}/report/",
         {"reason": "spam", "csrfmiddlewaretoken": csrf_token(client)},

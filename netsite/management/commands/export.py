@@ -67,7 +67,7 @@ class Command(OperatorCommand):
             raise CommandError("--include-hidden applies to posts and messages.")
         if room is not None:
             if kind != "messages":
-                raise CommandError("--room applies to messages, not posts.")
+                raise CommandError(f"--room applies to messages, not {kind}.")
             if not Room.objects.filter(slug=room).exists():
                 raise CommandError(f"There is no chat room {room!r}.")
             rows = rows.filter(room__slug=room)
