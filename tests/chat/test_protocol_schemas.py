@@ -109,3 +109,48 @@ async def test_refusals_of_names_and_characters_match_the_schema(room):
             check("error", error)
     finally:
         await client.disconnect()
+
+
+async def test_report_and_moderation_frames_match_their_schemas(
+    room, django_user_model
+):
+    from content.bans import ban
+    from tests.content.conftest import moderators_group, socket_as
+
+    def make_users():
+        author = django_user_model.objects.create_user("writer")
+        mod = django_user_model.objects.create_user("mod", is_staff=True)
+        mod.groups.add(moderators_group())
+        return author, mod
+
+    author, mod = await sync_to_async(make_users)()
+    message, _ = await sync_to_async(services.post_message)(
+        room=room, text="spam", author=author
+    )
+    watcher = await socket_as(mod, "/ws/moderation/")
+    assert (await watcher.connect())[0]
+    client = connect_to(f"/ws/chat/{room.slug}/")
+    assert (await client.connect())[0]
+    try:
+        check("reports", await receive(watcher))
+        frame = {"type": "report", "id": message.pk, "reason": "spam"}
+        check("client-report", frame)
+        await send(client, frame)
+        check("reported", await receive(client))
+        news = await receive(watcher)
+        check("reports", news)
+        assert "report" in news
+        await send(client, {"type": "report", "id": 10**9, "reason": "x"})
+        check("error", await receive(client))
+
+        await sync_to_async(ban)(user=author, reason="spam", by=mod, via="admin")
+        banned = await socket_as(author, f"/ws/chat/{room.slug}/")
+        assert (await banned.connect())[0]
+        await send(banned, {"type": "message", "text": "hi", "client_id": "k"})
+        error = await receive(banned)
+        assert error["code"] == "banned"
+        check("error", error)
+        await banned.disconnect()
+    finally:
+        await client.disconnect()
+        await watcher.disconnect()
