@@ -22,6 +22,7 @@ from content.http import (
 )
 from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
+from content.views import actions_renderer
 
 PAGE_SIZE = 50
 
@@ -54,20 +55,22 @@ def _render_board(request, form, *, status=200, before=None):
     # Moderators see hidden posts too, marked as hidden.
     moderator = moderates(request.user, Post)
     posts, older = _page(before, include_hidden=moderator)
+    rights = {
+        "hide": can_hide(request.user, Post),
+        "delete": can_delete(request.user, Post),
+    }
+    actions = actions_renderer(request, app="board", rights=rights)
     return render(
         request,
         "board/index.html",
         {
             "form": form,
             "posts": posts,
-            "posts_html": render_posts(posts),
+            "posts_html": render_posts(posts, actions=actions),
             "older": older,
             "before": before,
             "can_post": may_write(request.user),
-            "rights": {
-                "hide": can_hide(request.user, Post),
-                "delete": can_delete(request.user, Post),
-            },
+            "rights": rights,
         },
         status=status,
     )

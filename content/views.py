@@ -9,10 +9,13 @@ send the browser back where it came from (Post/Redirect/Get), with a message
 saying what happened; without JavaScript they work the same.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -23,6 +26,29 @@ from content.moderators import can_delete, can_hide, moderates
 from content.services import Moderation
 
 VERBS = {"hide": "Hid", "unhide": "Unhid", "delete": "Deleted"}
+# The forms' addresses in a variant rendered for item 0: ".../0/hide/".
+ITEM_ZERO = re.compile(r'/0/(report|hide|unhide|delete)/"')
+
+
+def actions_renderer(request, *, app, rights):
+    """
+    Return ``actions(item)``: the HTML of the report and moderation forms of
+    one item for this request, rendered once per visible/hidden variant and
+    pointed at each item's id (for pages whose items come from a cache).
+    """
+    variants = {
+        hidden: render_to_string(
+            "content/_item_actions.html",
+            {"app": app, "item": {"pk": 0, "hidden": hidden}, "rights": rights},
+            request=request,
+        )
+        for hidden in (False, True)
+    }
+
+    def actions(item):
+        return ITEM_ZERO.sub(rf'/{item.pk}/\1/"', variants[item.hidden])
+
+    return actions
 
 
 def _back(request, item=None):

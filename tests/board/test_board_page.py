@@ -100,10 +100,10 @@ def test_an_edited_or_hidden_post_shows_as_it_is_now(client, moderator):
     post, _ = services.create_post(body="first words")
     assert "first words" in client.get("/board/").content.decode()
 
-    services.edit_post(post, "second words", by=moderator)
+    services.edit_post(post, "second words", by=moderator, via="command")
     page = client.get("/board/").content.decode()
     assert "second words" in page
     assert "first words" not in page
 
-    services.hide_posts([post], by=moderator)
+    services.hide_posts([post], by=moderator, via="command")
     assert "second words" not in client.get("/board/").content.decode()

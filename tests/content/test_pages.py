@@ -31,6 +31,13 @@ def test_moderators_see_controls_and_hidden_posts_marked(client, moderator, user
     assert f'action="/board/posts/{shown.pk}/delete/"' in page
     assert 'data-socket="/ws/moderation/"' in page
 
+    # The posts' cached fragments carry nobody's controls to the next reader.
+    client.logout()
+    page = client.get("/board/").content.decode()
+    assert f"/board/posts/{shown.pk}/hide/" not in page
+    assert f'action="/board/posts/{shown.pk}/report/"' in page
+    assert "ws/moderation" not in page
+
 
 def test_a_moderator_hides_unhides_and_deletes_from_the_board(client, moderator, user):
     post = create_post(body="spam", author=user)
