@@ -1,7 +1,7 @@
 """
 Per-person socket groups: a way to reach every open socket of one person.
 
-Each consumer that mixes in ``PersonalGroupsMixin`` joins, on connect, the
+Each consumer that mixes in ``PersonalGroupsMixin`` joins, on accepting, the
 group of its member (``user.<id>``) or, for a guest, of its address
 (``address.<hash>``). Publishing ``{"type": "user.close", "code": N}`` to such
 a group closes all of that person's sockets, in every process: a ban does it
@@ -42,11 +42,12 @@ class PersonalGroupsMixin:
             return [user_group(user.pk)]
         return [address_group(scope_address(self.scope))]
 
-    async def websocket_connect(self, message):
+    async def accept(self, *args, **kwargs):
+        # Joined on accepting, so that a refused handshake joins nothing.
         self.personal = self.personal_groups()
         for group in self.personal:
             await self.channel_layer.group_add(group, self.channel_name)
-        await super().websocket_connect(message)
+        await super().accept(*args, **kwargs)
 
     async def websocket_disconnect(self, message):
         for group in getattr(self, "personal", ()):
