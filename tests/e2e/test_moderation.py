@@ -80,6 +80,11 @@ def test_report_then_queue_then_hide_takes_the_post_off_an_open_page(pages, serv
     badge = moderator.locator("#report-badge")
     expect(badge).to_have_attribute("data-live", "open")
     expect(badge.locator("[data-report-count]")).to_have_text("0")
+    # ...and the board open in another tab, where a notice will appear.
+    watching = moderator.context.new_page()
+    watching.goto(server.url + "/board/")
+    expect(watching.locator("#report-badge")).to_have_attribute("data-live", "open")
+    expect(watching.locator("#report-notice")).to_be_hidden()
 
     # Another visitor reports the post with the form under it (no script needed).
     reporter = pages.new()
@@ -93,6 +98,10 @@ def test_report_then_queue_then_hide_takes_the_post_off_an_open_page(pages, serv
     )
 
     expect(badge.locator("[data-report-count]")).to_have_text("1")
+    notice = watching.locator("#report-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("New report of a post")
+    expect(notice).to_contain_text("Spam: watch adverts")
     badge.click()
     moderator.wait_for_url(server.url + "/admin/content/report/queue/")
     entry = moderator.locator(f"#queue-post-{post_id}")
