@@ -32,7 +32,7 @@ TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept 
 def _page(before, *, include_hidden=False):
     """Return one keyset page of posts and the id to continue from."""
     posts = Post.objects.all() if include_hidden else Post.objects.visible()
-    posts = posts.newest().select_related("author")
+    posts = posts.newest()
     if before is not None:
         posts = posts.before(before)
     page = list(posts[: PAGE_SIZE + 1])

@@ -33,20 +33,25 @@ ITEM_ZERO = re.compile(r'/0/(report|hide|unhide|delete)/"')
 def actions_renderer(request, *, app, rights):
     """
     Return ``actions(item)``: the HTML of the report and moderation forms of
-    one item for this request, rendered once per visible/hidden variant and
-    pointed at each item's id (for pages whose items come from a cache).
+    one item for this request, rendered once per visible/hidden variant (on
+    first use) and pointed at each item's id (for pages whose items come
+    from a cache).
     """
-    variants = {
-        hidden: render_to_string(
-            "content/_item_actions.html",
-            {"app": app, "item": {"pk": 0, "hidden": hidden}, "rights": rights},
-            request=request,
-        )
-        for hidden in (False, True)
-    }
+    variants = {}
 
     def actions(item):
-        return ITEM_ZERO.sub(rf'/{item.pk}/\1/"', variants[item.hidden])
+        html = variants.get(item.hidden)
+        if html is None:
+            html = variants[item.hidden] = render_to_string(
+                "content/_item_actions.html",
+                {
+                    "app": app,
+                    "item": {"pk": 0, "hidden": item.hidden},
+                    "rights": rights,
+                },
+                request=request,
+            )
+        return ITEM_ZERO.sub(rf'/{item.pk}/\1/"', html)
 
     return actions
 
