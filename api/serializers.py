@@ -238,6 +238,16 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
         }
 
 
+class RoomCreateSerializer(RoomSerializer):
+    """A new room. Its creator or a moderator archives it later (PATCH)."""
+
+    # The schema's create body only, as PostCreateSerializer's.
+    archived = None
+
+    class Meta(RoomSerializer.Meta):
+        fields = [f for f in RoomSerializer.Meta.fields if f != "archived"]
+
+
 class MessageSerializer(AuthoredSerializer):
     text = text_field(
         Message.TEXT_MAX_LENGTH, "Write something before sending.", "messages"

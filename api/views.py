@@ -11,7 +11,7 @@ Hidden items do not exist for anyone but moderators (404, not 403), and
 lists show visible items only, to everyone.
 """
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.authentication import TokenAuthentication
@@ -40,6 +40,7 @@ from api.serializers import (
     PostSerializer,
     ReportRequestSerializer,
     ReportSerializer,
+    RoomCreateSerializer,
     RoomSerializer,
 )
 from board import services as board_services
@@ -221,6 +222,7 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
         )
 
 
+@extend_schema_view(create=extend_schema(request=RoomCreateSerializer))
 class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """
     Chat rooms, by title.
@@ -401,6 +403,29 @@ class BanViewSet(
     serializer_class = BanSerializer
     queryset = Ban.objects.select_related("user", "created_by", "lifted_by")
     filterset_class = BanFilter
+
+    @extend_schema(
+        examples=[
+            # A user or an address, not both: Swagger UI's "Try it out" starts
+            # from these rather than from every field filled in.
+            OpenApiExample(
+                "A guest address for a week",
+                value={
+                    "address": "203.0.113.9",
+                    "reason": "Flooding the board",
+                    "expires": "2030-01-08T00:00:00Z",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A member until lifted",
+                value={"user": "spammer", "reason": "Watch adverts"},
+                request_only=True,
+            ),
+        ]
+    )
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

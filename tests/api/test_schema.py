@@ -150,7 +150,9 @@ def swagger_example(schema, node):
 
 
 @pytest.mark.django_db
-def test_swagger_examples_of_creates_work_as_they_are(author, client_for, room):
+def test_swagger_examples_of_creates_work_as_they_are(
+    author, other, moderator, client_for, room
+):
     client = client_for(author)
     schema = client.get("/api/schema/?format=json").json()
     creates = {
@@ -162,12 +164,29 @@ def test_swagger_examples_of_creates_work_as_they_are(author, client_for, room):
         "/api/posts/",
         "/api/rooms/",
         "/api/rooms/{slug}/messages/",
+        "/api/posts/{id}/report/",
+        "/api/messages/{id}/report/",
+        "/api/bans/",
+    }
+    # Someone else's items to report.
+    ids = {
+        "/posts/": board_services.create_post(body="Spam", author=other).pk,
+        "/messages/": chat_services.post_message(room=room, text="x", author=other).pk,
     }
 
     for path, operation in creates.items():
-        body = swagger_example(
-            schema, operation["requestBody"]["content"]["application/json"]["schema"]
-        )
+        content = operation["requestBody"]["content"]["application/json"]
+        if "examples" in content:
+            # Swagger UI starts from the first documented example.
+            body = next(iter(content["examples"].values()))["value"]
+        else:
+            body = swagger_example(schema, content["schema"])
         assert "hidden" not in body, path  # moderators hide items once they exist
-        response = client.post(path.replace("{slug}", room.slug), body, format="json")
+        url = path.replace("{slug}", room.slug)
+        if "{id}" in path:
+            url = url.replace(
+                "{id}", str(ids["/posts/" if "/posts/" in path else "/messages/"])
+            )
+        caller = client_for(moderator) if path == "/api/bans/" else client
+        response = caller.post(url, body, format="json")
         assert response.status_code == 201, (path, body, response.json())
