@@ -15,6 +15,7 @@ from content import queue
 from content.events import encode_frame
 from content.layers import LayerEventDispatchMixin
 from content.moderators import reviews_reports
+from content.sessions import SessionBoundMixin
 from content.sockets import PersonalGroupsMixin
 
 
@@ -29,7 +30,10 @@ def _current():
 
 
 class ModerationConsumer(
-    PersonalGroupsMixin, LayerEventDispatchMixin, AsyncWebsocketConsumer
+    PersonalGroupsMixin,
+    SessionBoundMixin,
+    LayerEventDispatchMixin,
+    AsyncWebsocketConsumer,
 ):
     # Forwarded as they are: the frame was encoded once by content.queue.
     layer_events = frozenset({"moderation.reports"})

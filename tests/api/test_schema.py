@@ -170,8 +170,10 @@ def test_swagger_examples_of_creates_work_as_they_are(
     }
     # Someone else's items to report.
     ids = {
-        "/posts/": board_services.create_post(body="Spam", author=other).pk,
-        "/messages/": chat_services.post_message(room=room, text="x", author=other).pk,
+        "/posts/": board_services.create_post(body="Spam", author=other)[0].pk,
+        "/messages/": chat_services.post_message(room=room, text="x", author=other)[
+            0
+        ].pk,
     }
 
     for path, operation in creates.items():

@@ -19,15 +19,15 @@ def room(user):
 
 
 def test_a_creator_deletes_a_room_only_they_wrote_in(room, user):
-    services.post_message(room=room, text="just me", author=user)
+    services.post_message(room=room, text="just me", author=user)[0]
     response = token_client(user).delete(f"/api/rooms/{room.slug}/")
     assert response.status_code == 204
     assert not Room.objects.exists()
 
 
 def test_a_creator_cannot_delete_a_room_others_wrote_in(room, user, other_user):
-    services.post_message(room=room, text="mine", author=user)
-    services.post_message(room=room, text="theirs", author=other_user)
+    services.post_message(room=room, text="mine", author=user)[0]
+    services.post_message(room=room, text="theirs", author=other_user)[0]
     response = token_client(user).delete(f"/api/rooms/{room.slug}/")
     assert response.status_code == 403
     assert "Archive it instead" in response.json()["detail"]
@@ -35,13 +35,13 @@ def test_a_creator_cannot_delete_a_room_others_wrote_in(room, user, other_user):
 
 
 def test_guests_count_as_others(room, user):
-    services.post_message(room=room, text="a guest", display_name="Zed")
+    services.post_message(room=room, text="a guest", display_name="Zed")[0]
     with pytest.raises(PermissionDenied):
         services.delete_room(room=room, by=user, via="api")
 
 
 def test_a_moderator_deletes_any_room_and_it_is_logged(room, other_user, moderator):
-    services.post_message(room=room, text="theirs", author=other_user)
+    services.post_message(room=room, text="theirs", author=other_user)[0]
     response = token_client(moderator).delete(f"/api/rooms/{room.slug}/")
     assert response.status_code == 204
     entry = AuditEntry.objects.get()
@@ -53,7 +53,7 @@ def test_a_moderator_deletes_any_room_and_it_is_logged(room, other_user, moderat
 def test_a_creator_archives_a_room_read_only_and_off_the_list(
     client, room, user, other_user
 ):
-    services.post_message(room=room, text="theirs", author=other_user)
+    services.post_message(room=room, text="theirs", author=other_user)[0]
     response = token_client(user).patch(
         f"/api/rooms/{room.slug}/", {"archived": True}, format="json"
     )

@@ -10,7 +10,7 @@ from tests.chat.conftest import ORIGIN, connect_to
 
 @pytest.fixture
 def post(user):
-    return board_services.create_post(body="Buy cheap watches", author=user)
+    return board_services.create_post(body="Buy cheap watches", author=user)[0]
 
 
 @pytest.fixture
@@ -20,7 +20,9 @@ def room(db):
 
 @pytest.fixture
 def message(room, user):
-    return chat_services.post_message(room=room, text="Buy cheap watches", author=user)
+    return chat_services.post_message(room=room, text="Buy cheap watches", author=user)[
+        0
+    ]
 
 
 async def socket_as(user, path, address="127.0.0.1"):

@@ -38,9 +38,9 @@ def act(client, item, action, reason=""):
 
 def test_the_queue_groups_open_reports_by_item_oldest_first(client, moderator, user):
     room = create_room(title="Lobby")
-    before = post_message(room=room, text="the message before", author=user)
-    message = post_message(room=room, text="a rude message", author=user)
-    post = create_post(body="a spam post", author=user)
+    before = post_message(room=room, text="the message before", author=user)[0]
+    message = post_message(room=room, text="a rude message", author=user)[0]
+    post = create_post(body="a spam post", author=user)[0]
     report(message, "10.0.0.1")
     report(post, "10.0.0.2", "10.0.0.3")
     client.force_login(moderator)
@@ -59,7 +59,7 @@ def test_the_queue_groups_open_reports_by_item_oldest_first(client, moderator, u
 
 
 def test_the_queue_buttons_act_through_the_services(client, moderator, user):
-    posts = [create_post(body=f"post {n}", author=user) for n in range(4)]
+    posts = [create_post(body=f"post {n}", author=user)[0] for n in range(4)]
     for post in posts:
         report(post, "10.0.0.9")
     client.force_login(moderator)
@@ -92,7 +92,7 @@ def test_the_queue_buttons_act_through_the_services(client, moderator, user):
 
 
 def test_banning_a_guest_author_bans_their_address(client, moderator):
-    post = create_post(body="guest spam", address="10.9.9.9")
+    post = create_post(body="guest spam", address="10.9.9.9")[0]
     report(post, "10.0.0.1")
     client.force_login(moderator)
     act(client, post, "ban")
@@ -102,7 +102,7 @@ def test_banning_a_guest_author_bans_their_address(client, moderator):
 
 
 def test_only_reviewers_open_the_queue_and_act(client, user, other_user):
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     report(post, "10.0.0.1")
     other_user.is_staff = True
     other_user.save()
@@ -114,7 +114,7 @@ def test_only_reviewers_open_the_queue_and_act(client, user, other_user):
 
 
 def test_the_admin_header_shows_the_open_count(client, moderator, user):
-    report(create_post(body="spam", author=user), "10.0.0.1", "10.0.0.2")
+    report(create_post(body="spam", author=user)[0], "10.0.0.1", "10.0.0.2")
     client.force_login(moderator)
     page = client.get("/admin/").content.decode()
     assert 'data-socket="/ws/moderation/"' in page
@@ -123,7 +123,7 @@ def test_the_admin_header_shows_the_open_count(client, moderator, user):
 
 
 def test_an_items_page_has_hide_and_unhide_buttons(client, moderator, user):
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     client.force_login(moderator)
     page = client.get(f"/admin/board/post/{post.pk}/change/").content.decode()
     assert f'action="/admin/board/post/{post.pk}/hide/"' in page
@@ -150,8 +150,8 @@ def test_an_items_page_has_hide_and_unhide_buttons(client, moderator, user):
 def test_the_author_link_leads_a_moderator_to_the_authors_items(
     client, moderator, user
 ):
-    post = create_post(body="spam", author=user)
-    create_post(body="someone else's", author=moderator)
+    post = create_post(body="spam", author=user)[0]
+    create_post(body="someone else's", author=moderator)[0]
     client.force_login(moderator)
     page = client.get(f"/admin/board/post/{post.pk}/change/").content.decode()
     link = f"/admin/board/post/?author__id__exact={user.pk}"
@@ -166,8 +166,8 @@ def test_the_author_link_leads_a_moderator_to_the_authors_items(
 
 def test_message_lists_are_newest_first(client, moderator):
     room = create_room(title="Lobby")
-    first = post_message(room=room, text="first message")
-    second = post_message(room=room, text="second message")
+    first = post_message(room=room, text="first message")[0]
+    second = post_message(room=room, text="second message")[0]
     client.force_login(moderator)
     page = client.get("/admin/chat/message/").content.decode()
     assert page.index(f"/admin/chat/message/{second.pk}/") < page.index(
@@ -210,7 +210,7 @@ def test_a_moderator_bans_from_the_admin_form(client, moderator, user):
 
 
 def test_the_moderation_log_is_listed_and_filtered(client, moderator, user):
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     client.force_login(moderator)
     from content.services import Moderation
 

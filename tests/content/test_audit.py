@@ -27,12 +27,12 @@ def log():
 
 
 def test_the_api_logs_a_moderators_changes_but_not_an_authors_own(user, moderator):
-    own = create_post(body="my own words", author=user)
+    own = create_post(body="my own words", author=user)[0]
     token_client(user).patch(f"/api/posts/{own.pk}/", {"body": "fixed"}, format="json")
     token_client(user).delete(f"/api/posts/{own.pk}/")
     assert log() == []
 
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     mod = token_client(moderator)
     mod.patch(f"/api/posts/{post.pk}/", {"hidden": True}, format="json")
     mod.patch(f"/api/posts/{post.pk}/", {"body": "[removed]"}, format="json")
@@ -47,7 +47,7 @@ def test_the_api_logs_a_moderators_changes_but_not_an_authors_own(user, moderato
 
 
 def test_admin_actions_are_logged(client, moderator, user):
-    posts = [create_post(body=f"post {n}", author=user) for n in range(2)]
+    posts = [create_post(body=f"post {n}", author=user)[0] for n in range(2)]
     client.force_login(moderator)
     client.post(
         "/admin/board/post/",
@@ -70,12 +70,12 @@ def test_clearing_a_room_and_pruning_are_logged(moderator):
     from chat.services import clear_room
 
     room = create_room(title="Lobby")
-    post_message(room=room, text="one")
+    post_message(room=room, text="one")[0]
     assert clear_room(room=room, by=moderator, via="admin") == 1
     entry = AuditEntry.objects.get()
     assert (entry.target, entry.detail) == ("room lobby", "hid 1 messages")
 
-    hidden = create_post(body="old")
+    hidden = create_post(body="old")[0]
     hide_posts([hidden], by=None, via="command")
     Post.objects.update(hidden_at=timezone.now() - timedelta(days=40))
     call_command("prune", "--hidden-older-than", "30", verbosity=0)
@@ -88,7 +88,7 @@ def test_clearing_a_room_and_pruning_are_logged(moderator):
 
 
 def test_an_unknown_door_is_a_programming_error(user):
-    post = create_post(body="x", author=user)
+    post = create_post(body="x", author=user)[0]
     with pytest.raises(ValueError, match="via='web'"):
         hide_posts([post], by=None, via="web")
     post.refresh_from_db()
@@ -96,7 +96,7 @@ def test_an_unknown_door_is_a_programming_error(user):
 
 
 def test_export_moderation_writes_the_log(moderator, user, tmp_path):
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     hide_posts([post], by=moderator, via="admin", reason="spam link")
     target = tmp_path / "log.jsonl"
     call_command("export", "moderation", "-o", str(target), verbosity=0)

@@ -85,7 +85,7 @@ def test_a_guest_address_ban_refuses_guests_there_only(client, moderator):
     )
     assert response.status_code == 403
     # Another address is not banned (the test client posts from 127.0.0.1).
-    create_post(body="from elsewhere", address="10.1.1.1")
+    create_post(body="from elsewhere", address="10.1.1.1")[0]
     assert Post.objects.count() == 1
 
 
@@ -100,14 +100,14 @@ def test_a_guest_post_keeps_its_address_a_members_does_not(client, user):
 def test_a_ban_ends_when_it_expires_or_is_lifted(user, moderator):
     ban = ban_user(user, moderator, until=timezone.now() + timedelta(hours=1))
     with pytest.raises(bans.Banned):
-        create_post(body="x", author=user)
+        create_post(body="x", author=user)[0]
     Ban.objects.filter(pk=ban.pk).update(expires=timezone.now() - timedelta(1))
-    create_post(body="after expiry", author=user)
+    create_post(body="after expiry", author=user)[0]
 
     ban = ban_user(user, moderator)
     assert bans.lift_ban(ban=ban, by=moderator, via="admin") is True
     assert bans.lift_ban(ban=ban, by=moderator, via="admin") is False
-    create_post(body="after lifting", author=user)
+    create_post(body="after lifting", author=user)[0]
     assert [e.action for e in AuditEntry.objects.order_by("id")] == [
         "ban",
         "ban",

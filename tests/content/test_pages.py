@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_moderators_see_controls_and_hidden_posts_marked(client, moderator, user):
-    shown = create_post(body="visible post", author=user)
-    hidden = create_post(body="hidden post", author=user)
+    shown = create_post(body="visible post", author=user)[0]
+    hidden = create_post(body="hidden post", author=user)[0]
     hide_posts([hidden], by=moderator, via="admin")
 
     page = client.get("/board/").content.decode()
@@ -40,7 +40,7 @@ def test_moderators_see_controls_and_hidden_posts_marked(client, moderator, user
 
 
 def test_a_moderator_hides_unhides_and_deletes_from_the_board(client, moderator, user):
-    post = create_post(body="spam", author=user)
+    post = create_post(body="spam", author=user)[0]
     client.force_login(moderator)
     token = csrf_token(client)
     hidden = client.post(
@@ -62,7 +62,7 @@ def test_a_moderator_hides_unhides_and_deletes_from_the_board(client, moderator,
 
 def test_a_moderator_hides_a_chat_message_from_the_room(client, moderator, user):
     room = create_room(title="Lobby")
-    message = post_message(room=room, text="rude", author=user)
+    message = post_message(room=room, text="rude", author=user)[0]
     client.force_login(moderator)
     path = room.get_absolute_url()
     page = client.get(path).content.decode()
@@ -80,9 +80,9 @@ def test_a_moderator_hides_a_chat_message_from_the_room(client, moderator, user)
 
 
 def test_others_cannot_moderate_from_the_pages(client, user, other_user):
-    post = create_post(body="mine", author=user)
+    post = create_post(body="mine", author=user)[0]
     room = create_room(title="Lobby")
-    message = post_message(room=room, text="mine", author=user)
+    message = post_message(room=room, text="mine", author=user)[0]
     for who in (None, user, other_user):
         if who is not None:
             client.force_login(who)
@@ -101,7 +101,7 @@ def test_others_cannot_moderate_from_the_pages(client, user, other_user):
 def test_the_moderation_forms_need_post_and_csrf(moderator, user):
     from django.test import Client
 
-    post = create_post(body="x", author=user)
+    post = create_post(body="x", author=user)[0]
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(moderator)
     assert browser.get(f"/board/posts/{post.pk}/hide/").status_code == 405
@@ -110,7 +110,7 @@ def test_the_moderation_forms_need_post_and_csrf(moderator, user):
 
 
 def test_next_never_leads_off_the_site(client, moderator, user):
-    post = create_post(body="x", author=user)
+    post = create_post(body="x", author=user)[0]
     client.force_login(moderator)
     response = client.post(
         f"/board/posts/{post.pk}/hide/",
@@ -121,7 +121,7 @@ def test_next_never_leads_off_the_site(client, moderator, user):
 
 def test_hidden_messages_show_to_chat_moderators_only(client, moderator, user):
     room = create_room(title="Lobby")
-    message = post_message(room=room, text="hidden one", author=user)
+    message = post_message(room=room, text="hidden one", author=user)[0]
     hide_messages([message], by=moderator, via="admin")
     client.force_login(user)
     assert "hidden one" not in client.get(room.get_absolute_url()).content.decode()

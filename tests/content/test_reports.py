@@ -88,7 +88,7 @@ def test_reporting_is_rate_limited_per_reporter(settings, user, other_user):
     from board.services import create_post
 
     settings.NETSITE_REPORT_RATE = (2, 600)
-    posts = [create_post(body=f"post {i}", author=user) for i in range(3)]
+    posts = [create_post(body=f"post {i}", author=user)[0] for i in range(3)]
     reports.report_item(item=posts[0], reason="a", reporter=other_user)
     reports.report_item(item=posts[1], reason="b", reporter=other_user)
     # Reporting the same item again costs nothing: it is the same report.
@@ -269,9 +269,9 @@ def test_the_api_refuses_bad_reports_in_its_error_shape(
     settings.NETSITE_REPORT_RATE = (1, 600)
     from board.services import create_post
 
-    another = create_post(body="another", author=user)
+    another = create_post(body="another", author=user)[0]
     client.post(f"/api/posts/{another.pk}/report/", {"reason": "x"}, format="json")
-    third = create_post(body="third", author=user)
+    third = create_post(body="third", author=user)[0]
     limited = client.post(
         f"/api/posts/{third.pk}/report/", {"reason": "x"}, format="json"
     )
