@@ -28,8 +28,11 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+
+from content.bans import Banned
 
 NOT_AUTHENTICATED = (
     "Sign in first: send 'Authorization: Token <key>' (POST /api/token/ with "
@@ -143,7 +146,12 @@ def _messages(value):
 
 def exception_handler(exc, context):
     """DRF's handler, with netsite's error shape and a few more exception types."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, Banned):
+        exc = exceptions.PermissionDenied(exc.message, code="banned")
+    elif isinstance(exc, DjangoPermissionDenied) and exc.args:
+        # A service's refusal says why; DRF's conversion would drop it.
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, Http404):
         # get_object_or_404's "No Post matches the given query." names the
         # model but not what to do; hidden and missing items read the same.
         exc = exceptions.NotFound(NOT_FOUND)

@@ -15,6 +15,7 @@ from django import forms
 
 from board.models import Post
 from chat.models import Message, Room
+from content.models import AuditEntry, Ban
 
 SEARCH_MAX_LENGTH = 200
 USERNAME_MAX_LENGTH = 150
@@ -125,4 +126,34 @@ class RoomFilter(filters.FilterSet):
 
     class Meta:
         model = Room
+        fields = []
+
+
+class BanFilter(filters.FilterSet):
+    in_force = filters.BooleanFilter(
+        method="filter_in_force", label="Only bans in force (true) or over (false)."
+    )
+
+    class Meta:
+        model = Ban
+        fields = []
+
+    def filter_in_force(self, queryset, name, value):
+        active = Ban.objects.active().values("id")
+        return (
+            queryset.filter(id__in=active) if value else queryset.exclude(id__in=active)
+        )
+
+
+class AuditFilter(filters.FilterSet):
+    action = filters.ChoiceFilter(choices=AuditEntry.ACTIONS, label="Only this action.")
+    via = filters.ChoiceFilter(choices=AuditEntry.VIA, label="Only through this door.")
+    actor = filters.CharFilter(
+        field_name="actor_name",
+        max_length=USERNAME_MAX_LENGTH,
+        label="Only by this name.",
+    )
+
+    class Meta:
+        model = AuditEntry
         fields = []

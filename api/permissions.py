@@ -40,3 +40,31 @@ class IsAuthorOrModerator(permissions.BasePermission):
             return True
         author_id = getattr(obj, f"{view.author_field}_id")
         return user.is_authenticated and author_id is not None and author_id == user.pk
+
+
+class HasModelPermission(permissions.BasePermission):
+    """
+    The model's own permission for each method: ``view`` to read, ``add`` to
+    create, ``change`` to delete (records of moderation are never deleted:
+    deleting a ban lifts it). Unlike DRF's ``DjangoModelPermissions``,
+    reading needs ``view`` too.
+    """
+
+    ACTIONS = {
+        "GET": "view",
+        "HEAD": "view",
+        "OPTIONS": "view",
+        "POST": "add",
+        "DELETE": "change",
+    }
+    message = "Only moderators may see or change moderation records."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            return False
+        action = self.ACTIONS.get(request.method)
+        meta = view.get_queryset().model._meta
+        return action is not None and user.has_perm(
+            f"{meta.app_label}.{action}_{meta.model_name}"
+        )

@@ -11,10 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
 from board.models import Post
 from chat.models import Message, Room
+from content.models import AuditEntry, Ban, Report
 
 CLIENT_ID_HELP = (
     "Optional key, chosen by the client, that makes a retried create safe: "
@@ -212,6 +214,11 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
         help_text="The room's messages: list them or post one.",
     )
     html_url = HtmlUrlField(help_text="The room's chat page.")
+    archived = StrictBooleanField(
+        required=False,
+        help_text="Read-only and left out of the site's list of rooms. Its "
+        "creator or a moderator archives a room by changing it (PATCH).",
+    )
 
     class Meta:
         model = Room
@@ -219,6 +226,7 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
             "url",
             "slug",
             "title",
+            "archived",
             "created_by",
             "created",
             "messages",
@@ -228,6 +236,16 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
         extra_kwargs = {
             "url": {"view_name": "api:room-detail", "lookup_field": "slug"},
         }
+
+
+class RoomCreateSerializer(RoomSerializer):
+    """A new room. Its creator or a moderator archives it later (PATCH)."""
+
+    # The schema's create body only, as PostCreateSerializer's.
+    archived = None
+
+    class Meta(RoomSerializer.Meta):
+        fields = [f for f in RoomSerializer.Meta.fields if f != "archived"]
 
 
 class MessageSerializer(AuthoredSerializer):
@@ -295,3 +313,112 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Field (or parameter) name to its messages; empty unless "
         "the request had invalid fields.",
     )
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=Report.REASON_MAX_LENGTH,
+        help_text="What is wrong with the item, for the moderators.",
+        error_messages={
+            "required": "Say what is wrong with it.",
+            "blank": "Say what is wrong with it.",
+            "null": "Say what is wrong with it.",
+            "max_length": f"Keep reasons to {Report.REASON_MAX_LENGTH} characters.",
+        },
+    )
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(
+        source="content_type.model", help_text="post or message."
+    )
+    item_id = serializers.IntegerField(source="object_id")
+    reporter = serializers.CharField(
+        source="reporter_name", help_text="A username, or a guest's address."
+    )
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "kind",
+            "item_id",
+            "reason",
+            "excerpt",
+            "reporter",
+            "created",
+            "status",
+            "resolved_at",
+            "resolved_by",
+        ]
+        read_only_fields = fields
+
+
+class BanSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The member to ban, by username; or give an address.",
+    )
+    address = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The guest address (IPv4 or IPv6) to ban; or give a user.",
+    )
+    reason = StrictCharField(max_length=Ban.REASON_MAX_LENGTH)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lifted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    in_force = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ban
+        fields = [
+            "id",
+            "user",
+            "address",
+            "reason",
+            "expires",
+            "created",
+            "created_by",
+            "lifted_at",
+            "lifted_by",
+            "in_force",
+        ]
+        read_only_fields = ["created", "created_by", "lifted_at", "lifted_by"]
+        extra_kwargs = {
+            "expires": {"help_text": "When the ban ends; null or absent: never."}
+        }
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_in_force(self, ban):
+        return ban.in_force()
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField(help_text="post, message, room, user…")
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "created",
+            "actor_name",
+            "action",
+            "via",
+            "kind",
+            "object_id",
+            "target",
+            "reason",
+            "detail",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_kind(self, entry):
+        return entry.content_type.model if entry.content_type_id else None

@@ -11,6 +11,9 @@ router = SimpleRouter()
 router.register("posts", views.PostViewSet, basename="post")
 router.register("rooms", views.RoomViewSet, basename="room")
 router.register("messages", views.MessageViewSet, basename="message")
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("bans", views.BanViewSet, basename="ban")
+router.register("moderation-log", views.AuditEntryViewSet, basename="auditentry")
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="root"),

@@ -11,11 +11,12 @@ Hidden items do not exist for anyone but moderators (404, not 403), and
 lists show visible items only, to everyone.
 """
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -27,20 +28,28 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from api.exceptions import LockedOut, json_error, service_errors
-from api.filters import MessageFilter, PostFilter, RoomFilter
-from api.permissions import IsAuthorOrModerator, is_moderator
+from api.filters import AuditFilter, BanFilter, MessageFilter, PostFilter, RoomFilter
+from api.permissions import HasModelPermission, IsAuthorOrModerator, is_moderator
 from api.serializers import (
+    AuditEntrySerializer,
+    BanSerializer,
     MeSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     PostCreateSerializer,
     PostSerializer,
+    ReportRequestSerializer,
+    ReportSerializer,
+    RoomCreateSerializer,
     RoomSerializer,
 )
 from board import services as board_services
 from board.models import Post
 from chat import services as chat_services
 from chat.models import Message, Room
+from content import bans, reports
+from content.http import client_ip
+from content.models import AuditEntry, Ban, Report
 from content.services import clean_client_id
 
 ROOM_KEY_SECONDS = 24 * 60 * 60
@@ -125,7 +134,8 @@ class ModeratedViewSetMixin:
         user = self.request.user
         if not is_moderator(user, self.moderated_app):
             raise exceptions.PermissionDenied("Only moderators may hide or show items.")
-        (self.moderation.hide if hidden else self.moderation.unhide)([item], by=user)
+        act = self.moderation.hide if hidden else self.moderation.unhide
+        act([item], by=user, via="api")
         item.refresh_from_db()
 
     # The write path of an update or delete: the app's moderation services.
@@ -139,11 +149,43 @@ class ModeratedViewSetMixin:
             return
         with service_errors():
             serializer.instance = self.moderation.edit(
-                serializer.instance, text, by=self.request.user
+                serializer.instance, text, by=self.request.user, via="api"
             )
 
     def perform_destroy(self, instance):
-        self.moderation.delete([instance], by=self.request.user)
+        self.moderation.delete([instance], by=self.request.user, via="api")
+
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer},
+        description="Report the item to the moderators, with a reason. Anyone "
+        "may report, guests too (by address); a second report of the same "
+        "item by the same person returns the first one (200).",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.AllowAny],
+        serializer_class=ReportRequestSerializer,
+    )
+    def report(self, request, pk=None):
+        item = self.get_object()
+        request_data = ReportRequestSerializer(data=request.data)
+        request_data.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        with service_errors():
+            try:
+                report, created = reports.report_item(
+                    item=item,
+                    reason=request_data.validated_data["reason"],
+                    reporter=user,
+                    address=client_ip(request),
+                )
+            except reports.TooManyReports as error:
+                raise exceptions.Throttled(
+                    wait=error.retry_after, detail=str(error)
+                ) from None
+        return Response(ReportSerializer(report).data, status=201 if created else 200)
 
 
 @extend_schema_view(create=extend_schema(request=PostCreateSerializer))
@@ -175,17 +217,21 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
                 body=serializer.validated_data["body"],
                 author=user,
                 client_id=client_id,
+                address=client_ip(self.request),
             ),
         )
 
 
+@extend_schema_view(create=extend_schema(request=RoomCreateSerializer))
 class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """
     Chat rooms, by title.
 
     Anyone may read; signed-in users may create a room (its slug, and so its
     address, comes from the title); whoever created it or a chat moderator
-    may rename (``title``) or delete it, and deleting deletes its messages.
+    may rename (``title``) or archive it (``archived``: read-only). Deleting
+    deletes its messages: a creator may delete only a room where nobody else
+    wrote (else 403: archive it), a chat moderator any room.
     An ``Idempotency-Key`` is remembered for a day in the shared cache, as
     rooms keep no client id of their own.
     """
@@ -213,15 +259,29 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
                 self.replayed = True
                 serializer.instance = room
                 return
+        if serializer.validated_data.get("archived"):
+            raise exceptions.ValidationError(
+                {"archived": ["A new room cannot start archived; archive it later."]}
+            )
         with service_errors():
             serializer.instance = chat_services.create_room(
-                title=serializer.validated_data["title"], created_by=user
+                title=serializer.validated_data["title"],
+                created_by=user,
+                address=client_ip(self.request),
             )
         if cache_key is not None:
             cache.set(cache_key, serializer.instance.pk, ROOM_KEY_SECONDS)
 
     def perform_update(self, serializer):
         title = serializer.validated_data.get("title")
+        archived = serializer.validated_data.get("archived")
+        if archived is not None:
+            serializer.instance = chat_services.archive_room(
+                room=serializer.instance,
+                archived=archived,
+                by=self.request.user,
+                via="api",
+            )
         if title is None:
             return
         with service_errors():
@@ -230,7 +290,7 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
             )
 
     def perform_destroy(self, instance):
-        chat_services.delete_room(room=instance, by=self.request.user)
+        chat_services.delete_room(room=instance, by=self.request.user, via="api")
 
 
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
@@ -280,6 +340,7 @@ class RoomMessageViewSet(
                 text=serializer.validated_data["text"],
                 author=user,
                 client_id=client_id,
+                address=client_ip(self.request),
             ),
         )
 
@@ -303,6 +364,91 @@ class MessageViewSet(
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
+
+
+class ModerationRecordsMixin:
+    """Moderation records: for holders of the model's permissions only."""
+
+    permission_classes = [HasModelPermission]
+
+    def pagination_ordering(self):
+        return "-id"
+
+
+class ReportViewSet(ModerationRecordsMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Reports, newest first (``?status=open`` for the review queue's). For
+    those who may see reports (the Moderators group). File one with ``POST
+    /api/posts/{id}/report/`` or ``/api/messages/{id}/report/``.
+    """
+
+    serializer_class = ReportSerializer
+    queryset = Report.objects.select_related("content_type", "reporter", "resolved_by")
+    filterset_fields = ["status"]
+
+
+class BanViewSet(
+    ModerationRecordsMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """
+    Bans, newest first. Moderators ban a member (``user``) or a guest address
+    (``address``), until ``expires`` or for good, with a ``reason``; a banned
+    person's writes are refused with 403 ``banned`` everywhere. ``DELETE``
+    lifts a ban (it stays listed, with ``lifted_at``).
+    """
+
+    serializer_class = BanSerializer
+    queryset = Ban.objects.select_related("user", "created_by", "lifted_by")
+    filterset_class = BanFilter
+
+    @extend_schema(
+        examples=[
+            # A user or an address, not both: Swagger UI's "Try it out" starts
+            # from these rather than from every field filled in.
+            OpenApiExample(
+                "A guest address for a week",
+                value={
+                    "address": "203.0.113.9",
+                    "reason": "Flooding the board",
+                    "expires": "2030-01-08T00:00:00Z",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A member until lifted",
+                value={"user": "spammer", "reason": "Watch adverts"},
+                request_only=True,
+            ),
+        ]
+    )
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = bans.ban(
+                user=data.get("user"),
+                address=data.get("address") or None,
+                until=data.get("expires"),
+                reason=data["reason"],
+                by=self.request.user,
+                via="api",
+            )
+
+    def perform_destroy(self, instance):
+        bans.lift_ban(ban=instance, by=self.request.user, via="api")
+
+
+class AuditEntryViewSet(ModerationRecordsMixin, viewsets.ReadOnlyModelViewSet):
+    """The moderation log, newest first: who did what, when, where and why."""
+
+    serializer_class = AuditEntrySerializer
+    queryset = AuditEntry.objects.select_related("content_type")
+    filterset_class = AuditFilter
 
 
 class MeView(APIView):
@@ -372,6 +518,9 @@ class ApiRootView(APIView):
             {
                 "posts": link("post-list"),
                 "rooms": link("room-list"),
+                "reports": link("report-list"),
+                "bans": link("ban-list"),
+                "moderation_log": link("auditentry-list"),
                 "me": link("me"),
                 "token": link("token"),
                 "schema": link("schema"),

@@ -42,7 +42,7 @@ class PostAdmin(ModerationAdmin):
         if not self.has_hide_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            count = services.clear_board(by=request.user)
+            count = services.clear_board(by=request.user, via="admin")
             self.message_user(
                 request,
                 f"Cleared the board: hid {counted(count, 'post', 'posts')}.",

@@ -12,9 +12,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from board.services import BOARD_GROUP
 from content.layers import LayerEventDispatchMixin
 from content.sessions import SessionBoundMixin
+from content.sockets import PersonalGroupsMixin
 
 
-class BoardConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketConsumer):
+class BoardConsumer(
+    PersonalGroupsMixin,
+    SessionBoundMixin,
+    LayerEventDispatchMixin,
+    AsyncWebsocketConsumer,
+):
     groups = [BOARD_GROUP]
     # Forwarded as they are, without Channels' per-event thread hop.
     layer_events = frozenset({"board.post", "board.delete", "board.clear"})

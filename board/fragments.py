@@ -30,8 +30,14 @@ def post_html(post):
     return render_posts([post])
 
 
-def render_posts(posts):
-    """Return the fragments of ``posts``, in order, as one string of HTML."""
+def render_posts(posts, *, actions=None):
+    """
+    Return the fragments of ``posts``, in order, as one string of HTML.
+
+    ``actions(post)``, if given, returns HTML of the reader's own (the report
+    and moderation forms, with their CSRF token) that goes at the end of each
+    post, outside the cache.
+    """
     cache = caches["fragments"]
     keys = [_key(post) for post in posts]
     found = cache.get_many(keys)
@@ -42,5 +48,17 @@ def render_posts(posts):
             if key not in found:
                 rendered[key] = found[key] = template.render({"post": post})
         cache.set_many(rendered)
+    fragments = [found[key] for key in keys]
+    if actions is not None:
+        fragments = [
+            _append(fragment, actions(post))
+            for fragment, post in zip(fragments, posts, strict=True)
+        ]
     # Each fragment was rendered by the template engine, escaping included.
-    return mark_safe("".join(found[key] for key in keys))  # noqa: S308
+    return mark_safe("".join(fragments))  # noqa: S308
+
+
+def _append(fragment, html):
+    """Put ``html`` inside the fragment's article, at its end."""
+    head, end, tail = fragment.rpartition("</article>")
+    return f"{head}{html}{end}{tail}"

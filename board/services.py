@@ -56,14 +56,15 @@ def _removed(post):
     return BOARD_GROUP, {"type": "board.delete", "text": frame}
 
 
-def create_post(*, body, author=None, display_name=None, client_id=None):
+def create_post(*, body, author=None, display_name=None, client_id=None, address=None):
     """
     Validate and store a post, publish it on commit; return ``(post, created)``.
 
     ``author`` is a user or ``None`` for a guest, who may choose
-    ``display_name`` (not one that passes for a member or the staff). A
-    ``client_id`` that the same author (or any guest) already used returns
-    the post stored then, with ``created`` false, instead of a second copy.
+    ``display_name`` (not one that passes for a member or the staff);
+    ``address`` is the writer's (see ``create_item``). A ``client_id`` that
+    the same author (or any guest) already used returns the post stored then,
+    with ``created`` false, instead of a second copy.
     """
     post, created = create_item(
         Post,
@@ -72,6 +73,7 @@ def create_post(*, body, author=None, display_name=None, client_id=None):
         display_name=display_name,
         client_id=client_id,
         shown=_shown,
+        address=address,
     )
     if created:
         logger.info(
@@ -89,10 +91,18 @@ edit_post = moderation.edit
 delete_posts = moderation.delete
 
 
-def clear_board(*, by):
+def clear_board(*, by, via, reason=""):
     """Hide every visible post (the board's "clear messages"); return the count."""
     event = {"type": "board.clear", "text": encode_frame({"type": "clear"})}
-    return moderation.clear(Post.objects, by=by, group=BOARD_GROUP, event=event)
+    return moderation.clear(
+        Post.objects,
+        by=by,
+        via=via,
+        reason=reason,
+        group=BOARD_GROUP,
+        event=event,
+        target="the board",
+    )
 
 
 # Bulk writes for the operators' commands ---------------------------------------

@@ -10,6 +10,7 @@ from board import services
 from board.forms import PostForm
 from board.fragments import render_posts
 from board.models import Post
+from content.bans import Banned
 from content.http import (
     BadRequest,
     HttpResponseSeeOther,
@@ -19,16 +20,19 @@ from content.http import (
     remembered_guest_name,
     too_many,
 )
+from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
+from content.views import actions_renderer
 
 PAGE_SIZE = 50
 
 TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept below."
 
 
-def _page(before):
-    """Return one keyset page of visible posts and the id to continue from."""
-    posts = Post.objects.visible().newest()
+def _page(before, *, include_hidden=False):
+    """Return one keyset page of posts and the id to continue from."""
+    posts = Post.objects.all() if include_hidden else Post.objects.visible()
+    posts = posts.newest()
     if before is not None:
         posts = posts.before(before)
     page = list(posts[: PAGE_SIZE + 1])
@@ -48,17 +52,25 @@ def _parse_before(request):
 
 
 def _render_board(request, form, *, status=200, before=None):
-    posts, older = _page(before)
+    # Moderators see hidden posts too, marked as hidden.
+    moderator = moderates(request.user, Post)
+    posts, older = _page(before, include_hidden=moderator)
+    rights = {
+        "hide": can_hide(request.user, Post),
+        "delete": can_delete(request.user, Post),
+    }
+    actions = actions_renderer(request, app="board", rights=rights)
     return render(
         request,
         "board/index.html",
         {
             "form": form,
             "posts": posts,
-            "posts_html": render_posts(posts),
+            "posts_html": render_posts(posts, actions=actions),
             "older": older,
             "before": before,
             "can_post": may_write(request.user),
+            "rights": rights,
         },
         status=status,
     )
@@ -86,6 +98,9 @@ def index(request):
         services.create_post(
             body=form.cleaned_data["body"], **form_writer(request, form)
         )
+    except Banned as error:
+        form.add_error(None, error.message)
+        return _render_board(request, form, status=403)
     except ValidationError as error:
         add_to_form(form, error)
         return _render_board(request, form, status=400)

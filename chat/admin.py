@@ -18,10 +18,12 @@ from content.words import counted
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "created", "created_by", "message_count"]
+    list_display += ["archived"]
+    list_filter = ["archived"]
     search_fields = ["title", "slug"]
     date_hierarchy = "created"
-    readonly_fields = ["slug", "created", "created_by"]
-    actions = ["clear_selected"]
+    readonly_fields = ["slug", "created", "created_by", "archived"]
+    actions = ["clear_selected", "archive_selected", "unarchive_selected"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -52,16 +54,17 @@ class RoomAdmin(admin.ModelAdmin):
         obj.created_by = room.created_by
 
     def delete_model(self, request, obj):
-        services.delete_room(room=obj, by=request.user)
+        services.delete_room(room=obj, by=request.user, via="admin")
 
     def delete_queryset(self, request, queryset):
         for room in queryset:
-            services.delete_room(room=room, by=request.user)
+            services.delete_room(room=room, by=request.user, via="admin")
 
     @admin.action(permissions=["hide"], description="Clear selected rooms")
     def clear_selected(self, request, queryset):
         hidden = sum(
-            services.clear_room(room=room, by=request.user) for room in queryset
+            services.clear_room(room=room, by=request.user, via="admin")
+            for room in queryset
         )
         self.message_user(
             request,
@@ -69,6 +72,22 @@ class RoomAdmin(admin.ModelAdmin):
             f"hid {counted(hidden, 'message', 'messages')}.",
             messages.SUCCESS,
         )
+
+    @admin.action(permissions=["hide"], description="Archive selected rooms")
+    def archive_selected(self, request, queryset):
+        self._archive(request, queryset, archived=True)
+
+    @admin.action(permissions=["hide"], description="Unarchive selected rooms")
+    def unarchive_selected(self, request, queryset):
+        self._archive(request, queryset, archived=False)
+
+    def _archive(self, request, queryset, *, archived):
+        for room in queryset:
+            services.archive_room(
+                room=room, archived=archived, by=request.user, via="admin"
+            )
+        verb = "Archived" if archived else "Unarchived"
+        self.message_user(request, f"{verb} {len(queryset)} room(s).", messages.SUCCESS)
 
 
 @admin.register(Message)
@@ -79,6 +98,7 @@ class MessageAdmin(ModerationAdmin):
     list_filter = ["hidden", "room", "created"]
     search_fields = ["text", *ModerationAdmin.search_fields]
     moderation_fields = ["room", *ModerationAdmin.moderation_fields]
+    ordering = ["-id"]  # newest first, as the board's posts
 
     moderation = services.moderation
 

@@ -30,11 +30,14 @@ from django.db import IntegrityError
 from chat import services
 from chat.models import Room
 from chat.services import serialize_message
+from content import reports
+from content.bans import Banned
 from content.events import encode_frame, utc_iso
 from content.layers import LayerEventDispatchMixin
 from content.ratelimit import check_rate, rate_ident
 from content.services import clean_client_id, first_error, may_write
 from content.sessions import SessionBoundMixin, SessionEnded, is_still_active
+from content.sockets import PersonalGroupsMixin
 
 REPLAY_LIMIT = 500
 
@@ -49,7 +52,11 @@ MAX_AFTER_DIGITS = 18
 REPLAY_MEMORY = 60
 # The service's error codes that an error frame passes on as they are; any
 # other refusal of a field is the client's bug, a bad_json.
-SERVICE_CODES = frozenset({"empty", "too_long", "bad_characters", "reserved_name"})
+SERVICE_CODES = frozenset(
+    {"empty", "too_long", "bad_characters", "reserved_name", "archived"}
+)
+# The codes of a refused report that its error frame keeps.
+REPORT_CODES = frozenset({"empty", "too_long", "own", "hidden"})
 # The frame's names of the service's fields, where they differ.
 FRAME_FIELDS = {"display_name": "name"}
 
@@ -59,7 +66,10 @@ def _error(code, detail, **extra):
 
 
 def _parse(text_data):
-    """Return ``(frame, None)`` for a message frame, else ``(frame, refusal)``."""
+    """
+    Return ``(frame, None)`` for a message or report frame, else ``(frame,
+    refusal)``.
+    """
     if text_data is None:
         return None, ("bad_type", "Send JSON text frames, not binary.")
     try:
@@ -68,11 +78,12 @@ def _parse(text_data):
         return None, ("bad_json", "The frame is not JSON.")
     if not isinstance(frame, dict):
         return None, ("bad_json", 'Send a JSON object with a "type".')
-    if frame.get("type") != "message":
+    if frame.get("type") not in ("message", "report"):
         shown = repr(frame.get("type"))[:40]
         return frame, (
             "bad_type",
-            f'Unknown frame type {shown}: the client may only send "message".',
+            f"Unknown frame type {shown}: the client may only send "
+            '"message" or "report".',
         )
     return frame, None
 
@@ -132,7 +143,21 @@ def _post(*, author, **kwargs):
     return services.post_message(author=author, **kwargs)
 
 
-class ChatConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketConsumer):
+@database_sync_to_async
+def _report(room, message_id, **kwargs):
+    """Report a visible message of ``room``; ``None`` when there is none."""
+    message = room.messages.visible().filter(pk=message_id).first()
+    if message is None:
+        return None
+    return reports.report_item(item=message, **kwargs)
+
+
+class ChatConsumer(
+    PersonalGroupsMixin,
+    SessionBoundMixin,
+    LayerEventDispatchMixin,
+    AsyncWebsocketConsumer,
+):
     # Room events are forwarded without Channels' per-event thread hop: their
     # handlers touch no database connection (see the mixin).
     layer_events = frozenset({"chat.message", "chat.delete", "chat.clear"})
@@ -192,6 +217,9 @@ class ChatConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketCon
         if refusal is not None:
             await self._refuse(*refusal)
             return
+        if frame["type"] == "report":
+            await self._receive_report(frame)
+            return
         await self._receive_message(frame)
 
     async def _rate_limited(self, retry_after, client_id):
@@ -242,7 +270,11 @@ class ChatConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketCon
                 author=user if signed_in else None,
                 display_name=name,
                 client_id=client_id,
+                address=_client_address(self.scope),
             )
+        except Banned as error:
+            await self._refuse("banned", error.message, client_id)
+            return
         except ValidationError as error:
             field, code, detail = first_error(error)
             if code not in SERVICE_CODES:
@@ -274,6 +306,42 @@ class ChatConsumer(SessionBoundMixin, LayerEventDispatchMixin, AsyncWebsocketCon
                 }
             )
         )
+
+    async def _receive_report(self, frame):
+        message_id, reason = frame.get("id"), frame.get("reason")
+        if isinstance(message_id, bool) or not isinstance(message_id, int):
+            await self._refuse("bad_json", '"id" must be a message id (a number).')
+            return
+        if not isinstance(reason, str):
+            await self._refuse("bad_json", '"reason" must be a string.')
+            return
+        user = self.scope.get("user")
+        try:
+            result = await _report(
+                self.room,
+                message_id,
+                reason=reason,
+                reporter=user if user is not None and user.is_authenticated else None,
+                address=_client_address(self.scope),
+            )
+        except Banned as error:
+            await self._refuse("banned", error.message)
+            return
+        except reports.TooManyReports as error:
+            await self._refuse(
+                "rate_limited", str(error), retry_after=error.retry_after
+            )
+            return
+        except ValidationError as error:
+            _field, code, detail = first_error(error)
+            await self._refuse(code if code in REPORT_CODES else "bad_json", detail)
+            return
+        if result is None:
+            await self._refuse(
+                "not_found", f"There is no message {message_id} in this room."
+            )
+            return
+        await self.send(text_data=encode_frame({"type": "reported", "id": message_id}))
 
     # Room events --------------------------------------------------------------
 

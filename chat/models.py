@@ -17,6 +17,10 @@ class Room(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     created_by = user_link("rooms")
     created = models.DateTimeField(db_index=True)
+    archived = models.BooleanField(
+        default=False,
+        help_text="Read-only, and left out of the list of rooms.",
+    )
 
     class Meta:
         ordering = ["title"]
@@ -78,3 +82,6 @@ class Message(ModeratedContent):
     def __str__(self):
         excerpt = self.text if len(self.text) <= 60 else self.text[:59] + "…"
         return f"{self.display_name}: {excerpt}"
+
+    def get_absolute_url(self):
+        return self.room.get_absolute_url() + f"#message-{self.pk}"

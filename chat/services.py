@@ -19,13 +19,14 @@ is (docs/protocol.md describes the frames):
 
 import logging
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from chat.models import Message, Room
-from content import bulk
+from content import audit, bulk, queue
+from content.bans import refuse_banned
 from content.events import encode_frame, publish_on_commit, utc_iso
 from content.services import (
     Moderation,
@@ -35,6 +36,8 @@ from content.services import (
 )
 
 logger = logging.getLogger(__name__)
+
+ARCHIVED = "This room is archived: it is read-only."
 
 
 def clean_title(title):
@@ -97,11 +100,15 @@ def _unique_slug(title):
     return slug
 
 
-def create_room(*, title, created_by=None):
-    """Create a room with a slug generated from any Unicode title."""
+def create_room(*, title, created_by=None, address=None):
+    """
+    Create a room with a slug generated from any Unicode title; refuse a
+    banned creator (``created_by``, or a guest at ``address``).
+    """
     title = clean_title(title)
     if created_by is not None and not created_by.is_authenticated:
         created_by = None
+    refuse_banned(user=created_by, address=address)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -126,16 +133,64 @@ def rename_room(*, room, title, by):
     return room
 
 
-def delete_room(*, room, by):
+def others_wrote_in(room, user):
+    """Return whether anyone but ``user`` (guests included) wrote in ``room``."""
+    others = room.messages.all()
+    if user is not None:
+        others = others.exclude(author_id=user.pk)
+    return others.exists()
+
+
+def delete_room(*, room, by, via, reason=""):
     """
     Delete a room and its messages. Open pages are told the room is cleared,
     then their connections close with 4404, which tells them it is gone.
+
+    Only a chat moderator deletes a room where others wrote: its creator
+    gets ``PermissionDenied`` and may archive it instead (``archive_room``).
     """
+    moderator = by is None or by.has_perm("chat.delete_message")
+    if not moderator and others_wrote_in(room, by):
+        raise PermissionDenied(
+            "Other people wrote in this room, so only a moderator may delete "
+            "it. Archive it instead: it becomes read-only and leaves the list."
+        )
     with transaction.atomic():
+        count = room.messages.count()
+        audit.record(
+            action="delete_room",
+            by=by,
+            via=via,
+            targets=[room],
+            reason=reason,
+            detail=f"with {count} messages",
+        )
+        queue.resolve(Message, room.messages.values("id"), status="deleted", by=by)
         publish_on_commit(room.group_name, clear_event())
         publish_on_commit(room.group_name, room_deleted_event())
         room.delete()
     logger.info("room deleted", extra={"room": room.slug, "by": str(by)})
+
+
+def archive_room(*, room, by, via, archived=True, reason=""):
+    """Make ``room`` read-only and leave it out of the list (or undo that)."""
+    if room.archived == archived:
+        return room
+    with transaction.atomic():
+        room.archived = archived
+        room.save(update_fields=["archived"])
+        audit.record(
+            action="archive" if archived else "unarchive",
+            by=by,
+            via=via,
+            targets=[room],
+            reason=reason,
+        )
+    logger.info(
+        "room archived" if archived else "room unarchived",
+        extra={"room": room.slug, "by": str(by)},
+    )
+    return room
 
 
 def _shown(message):
@@ -146,7 +201,9 @@ def _removed(message):
     return Room.group_for(message.room_id), delete_event(message.pk)
 
 
-def post_message(*, room, text, author=None, display_name=None, client_id=None):
+def post_message(
+    *, room, text, author=None, display_name=None, client_id=None, address=None
+):
     """
     Validate and store a message, broadcast it to the room on commit; return
     ``(message, created)``.
@@ -154,8 +211,11 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
     A ``client_id`` the same sender already used in this room returns the
     message stored then, with ``created`` false, without storing or
     broadcasting it again. A guest's ``display_name`` may not pass for a
-    member or the staff.
+    member or the staff. An archived room refuses new messages
+    (``archived``).
     """
+    if room.archived:
+        raise invalid("text", ARCHIVED, "archived")
     return create_item(
         Message,
         text=text,
@@ -163,6 +223,7 @@ def post_message(*, room, text, author=None, display_name=None, client_id=None):
         display_name=display_name,
         client_id=client_id,
         shown=_shown,
+        address=address,
         room=room,
     )
 
@@ -176,10 +237,17 @@ edit_message = moderation.edit
 delete_messages = moderation.delete
 
 
-def clear_room(*, room, by):
+def clear_room(*, room, by, via, reason=""):
     """Hide every visible message of ``room``; return how many were hidden."""
-    rows = room.messages.all()
-    return moderation.clear(rows, by=by, group=room.group_name, event=clear_event())
+    return moderation.clear(
+        room.messages.all(),
+        by=by,
+        via=via,
+        reason=reason,
+        group=room.group_name,
+        event=clear_event(),
+        target=f"room {room.slug}",
+    )
 
 
 # Bulk writes for the operators' commands ---------------------------------------

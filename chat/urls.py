@@ -1,10 +1,27 @@
 from django.urls import path
 
 from chat import views
+from chat.models import Message
+from content import views as content_views
 
 app_name = "chat"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("<str:slug>/", views.room, name="room"),
+    path(
+        "messages/<int:pk>/report/",
+        content_views.report,
+        {"model": Message},
+        name="report",
+    ),
+    *(
+        path(
+            f"messages/<int:pk>/{action}/",
+            content_views.moderate,
+            {"model": Message, "action": action, "via": "chat"},
+            name=action,
+        )
+        for action in ("hide", "unhide", "delete")
+    ),
 ]

@@ -16,15 +16,18 @@ from django.views.decorators.http import require_http_methods
 
 from chat import services
 from chat.forms import MessageForm, RoomForm
-from chat.models import Room
+from chat.models import Message, Room
+from content.bans import Banned
 from content.http import (
     HttpResponseSeeOther,
+    client_ip,
     count_form_write,
     form_writer,
     remember_guest_name,
     remembered_guest_name,
     too_many,
 )
+from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
 
 HISTORY = 50
@@ -42,10 +45,12 @@ TOO_MANY_ROOMS = (
 def _render_index(request, form, *, status=200):
     visible = Q(messages__hidden=False)
     rooms = list(
-        Room.objects.annotate(
+        Room.objects.filter(archived=False)
+        .annotate(
             last_active=Coalesce(Max("messages__created", filter=visible), "created"),
             message_count=Count("messages", filter=visible),
-        ).order_by("-last_active", "title")[:ROOMS_SHOWN]
+        )
+        .order_by("-last_active", "title")[:ROOMS_SHOWN]
     )
     # Titles need not be unique: rooms that share one show their address too.
     titles = Counter(room.title.casefold() for room in rooms)
@@ -75,8 +80,13 @@ def index(request):
         return too_many(_render_index(request, form), wait)
     try:
         room = services.create_room(
-            title=form.cleaned_data["title"], created_by=request.user
+            title=form.cleaned_data["title"],
+            created_by=request.user,
+            address=client_ip(request),
         )
+    except Banned as error:
+        form.add_error(None, error.message)
+        return _render_index(request, form, status=403)
     except ValidationError as error:
         add_to_form(form, error)
         return _render_index(request, form, status=400)
@@ -84,7 +94,11 @@ def index(request):
 
 
 def _render_room(request, room, form, *, status=200):
-    history = list(room.messages.visible().newest()[:HISTORY])[::-1]
+    # Moderators see hidden messages too, marked as hidden.
+    rows = room.messages.all()
+    if not moderates(request.user, Message):
+        rows = rows.visible()
+    history = list(rows.newest()[:HISTORY])[::-1]
     return render(
         request,
         "chat/room.html",
@@ -92,8 +106,12 @@ def _render_room(request, room, form, *, status=200):
             "room": room,
             "history": history,
             "form": form,
-            "can_post": may_write(request.user),
+            "can_post": may_write(request.user) and not room.archived,
             "last_id": history[-1].pk if history else 0,
+            "rights": {
+                "hide": can_hide(request.user, Message),
+                "delete": can_delete(request.user, Message),
+            },
         },
         status=status,
     )
@@ -121,6 +139,9 @@ def room(request, slug):
         services.post_message(
             room=room, text=form.cleaned_data["text"], **form_writer(request, form)
         )
+    except Banned as error:
+        form.add_error(None, error.message)
+        return _render_room(request, room, form, status=403)
     except ValidationError as error:
         add_to_form(form, error)
         return _render_room(request, room, form, status=400)

@@ -21,6 +21,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
 
+from content import audit
 from content.services import clean_client_id, clean_display_name, clean_text
 
 
@@ -287,7 +288,17 @@ def prune_hidden(rows, *, hidden_before, dry_run):
         return doomed.count()
     with transaction.atomic():
         _total, per_model = doomed.delete()
-    return per_model.get(rows.model._meta.label, 0)
+        count = per_model.get(rows.model._meta.label, 0)
+        if count:
+            noun = rows.model._meta.verbose_name_plural
+            audit.record(
+                action="prune",
+                by=None,
+                via="command",
+                target=f"{count} hidden {noun}",
+                detail=f"hidden before {hidden_before.isoformat()}",
+            )
+    return count
 
 
 def drop_retry_duplicates(model, key, *, text_field):

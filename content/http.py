@@ -78,11 +78,13 @@ def remember_guest_name(request, form):
 def form_writer(request, form):
     """
     Return who writes through a post or message form, as the services take it:
-    the signed-in user or a guest's chosen name, and the form's one-time key
-    (a form sent twice stores its item once).
+    the signed-in user or a guest's chosen name, where they write from (a
+    guest's address is kept for moderators, and bans are checked against it),
+    and the form's one-time key (a form sent twice stores its item once).
     """
     return {
         "author": request.user,
         "display_name": form.cleaned_data.get("display_name"),
         "client_id": form.cleaned_data["client_id"] or None,
+        "address": client_ip(request),
     }

@@ -4,11 +4,20 @@ What board posts and chat messages have in common.
 Both are short texts by a user, or by a guest under a display name; both may
 carry a client-chosen id so that a retried write is stored once; and both are
 moderated the same way: hidden rather than deleted, with who and when kept.
+
+Moderation itself is recorded here too, for both kinds: reports that people
+file against an item, bans of members and guest addresses, and the audit log
+of every moderation action (``AuditEntry``). Reports and log entries name
+their item through contenttypes, as this package knows no app's models.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 class ModeratedQuerySet(models.QuerySet):
@@ -65,6 +74,14 @@ class ModeratedContent(models.Model):
     hidden = models.BooleanField(default=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = user_link("+")
+    # Kept for guests only, so that a moderator can ban the address.
+    address = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="A guest's address, for moderators.",
+    )
 
     class Meta:
         abstract = True
@@ -86,3 +103,205 @@ def retry_constraint(*fields, name):
     return models.UniqueConstraint(
         *expressions, condition=models.Q(client_id__isnull=False), name=name
     )
+
+
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Report.OPEN)
+
+    def of(self, model, ids):
+        """Reports on the items of ``model`` whose ids are ``ids``."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=list(ids),
+        )
+
+
+class Report(models.Model):
+    """One person's report of a post or chat message, with their reason."""
+
+    REASON_MAX_LENGTH = 500
+    EXCERPT_LENGTH = 200
+
+    OPEN = "open"
+    STATUSES = [
+        (OPEN, "open"),
+        ("dismissed", "dismissed"),
+        ("hidden", "item hidden"),
+        ("deleted", "item deleted"),
+    ]
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    # A member's reports go with their account; a guest is known by address.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        help_text="Empty for a guest.",
+    )
+    reporter_address = models.CharField(
+        max_length=64, blank=True, help_text="A guest's address."
+    )
+    reason = models.CharField(max_length=REASON_MAX_LENGTH)
+    excerpt = models.CharField(
+        max_length=EXCERPT_LENGTH,
+        help_text="The item's text when it was reported.",
+    )
+    created = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=STATUSES, default=OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = user_link("+")
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id"], name="content_report_item"
+            ),
+            models.Index(fields=["status", "created"], name="content_report_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reporter"],
+                condition=Q(reporter__isnull=False),
+                name="content_report_once_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reporter_address"],
+                condition=Q(reporter__isnull=True),
+                name="content_report_once_per_guest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report of {self.content_type.name} {self.object_id}: {self.reason}"
+
+    @property
+    def reporter_name(self):
+        if self.reporter_id is not None:
+            return self.reporter.get_username()
+        return f"guest at {self.reporter_address}"
+
+
+class BanQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Bans in force at ``now``: not lifted, and permanent or not yet over."""
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True).filter(
+            Q(expires__isnull=True) | Q(expires__gt=now)
+        )
+
+
+class Ban(models.Model):
+    """A member, or a guest address, that may not post, chat or report."""
+
+    REASON_MAX_LENGTH = 500
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bans",
+        help_text="The banned member; empty for a guest address.",
+    )
+    address = models.CharField(
+        max_length=64, blank=True, help_text="The banned guest address."
+    )
+    reason = models.CharField(max_length=REASON_MAX_LENGTH)
+    created = models.DateTimeField(db_index=True)
+    created_by = user_link("+")
+    expires = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: until lifted."
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = user_link("+")
+
+    objects = BanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["user", "lifted_at"], name="content_ban_user"),
+            models.Index(fields=["address", "lifted_at"], name="content_ban_address"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(address=""))
+                | (Q(user__isnull=True) & ~Q(address="")),
+                name="content_ban_user_or_address",
+            )
+        ]
+
+    def __str__(self):
+        return f"Ban of {self.target}"
+
+    @property
+    def target(self):
+        if self.user_id is not None:
+            return self.user.get_username()
+        return f"guest address {self.address}"
+
+    def in_force(self, now=None):
+        now = now or timezone.now()
+        return self.lifted_at is None and (self.expires is None or self.expires > now)
+
+
+class AuditEntry(models.Model):
+    """One moderation action: who did what to which item, when, why and where."""
+
+    ACTIONS = [
+        ("hide", "hide"),
+        ("unhide", "unhide"),
+        ("edit", "edit"),
+        ("delete", "delete"),
+        ("clear", "clear"),
+        ("dismiss", "dismiss reports"),
+        ("ban", "ban"),
+        ("lift", "lift ban"),
+        ("archive", "archive room"),
+        ("unarchive", "unarchive room"),
+        ("delete_room", "delete room"),
+        ("prune", "prune"),
+    ]
+    # The door the action came through.
+    VIA = [
+        ("admin", "admin"),
+        ("board", "board page"),
+        ("chat", "chat page"),
+        ("api", "REST API"),
+        ("command", "manage.py"),
+        ("auto", "automatic"),
+    ]
+    TARGET_LENGTH = 200
+
+    created = models.DateTimeField(db_index=True)
+    actor = user_link("+")
+    actor_name = models.CharField(
+        max_length=150, help_text="Kept when the account is deleted."
+    )
+    action = models.CharField(max_length=16, choices=ACTIONS)
+    via = models.CharField(max_length=16, choices=VIA)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    target = models.CharField(
+        max_length=TARGET_LENGTH, help_text="What was acted on, as it read then."
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "moderation log entry"
+        verbose_name_plural = "moderation log"
+
+    def __str__(self):
+        return f"{self.actor_name} {self.get_action_display()} {self.target}"

@@ -42,3 +42,30 @@ def revoke(apps, app_label, codenames):
                 content_type__app_label=app_label, codename__in=codenames
             )
         )
+
+
+def _perm(model, action):
+    meta = model._meta
+    return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+def can_hide(user, model):
+    """Return whether ``user`` may hide and unhide items of ``model``."""
+    return user.is_authenticated and user.has_perm(_perm(model, "hide"))
+
+
+def can_delete(user, model):
+    """Return whether ``user`` may delete items of ``model`` (others' too)."""
+    return user.is_authenticated and user.has_perm(_perm(model, "delete"))
+
+
+def moderates(user, model):
+    """Return whether ``user`` moderates ``model``: hides or deletes its items."""
+    return can_hide(user, model) or can_delete(user, model)
+
+
+def reviews_reports(user):
+    """Return whether ``user`` works the review queue (staff who see reports)."""
+    return (
+        user.is_authenticated and user.is_staff and user.has_perm("content.view_report")
+    )

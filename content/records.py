@@ -47,6 +47,23 @@ KINDS = {
         "required": ("id", "room", "created", "text"),
     },
 }
+# Kinds that are exported but never imported: records of moderation.
+EXPORT_ONLY = {
+    "moderation": {
+        "fields": {
+            "id": "id",
+            "created": "created",
+            "actor": "actor_name",
+            "action": "action",
+            "via": "via",
+            "kind": "content_type__model",
+            "object_id": "object_id",
+            "target": "target",
+            "reason": "reason",
+            "detail": "detail",
+        },
+    },
+}
 MODERATION_LOOKUPS = {
     "hidden": "hidden",
     "hidden_at": "hidden_at",
@@ -57,7 +74,7 @@ MOMENTS = {"created", "hidden_at"}
 
 def columns(kind, *, include_hidden):
     """Return ``{file field: database lookup}`` for ``kind``, in file order."""
-    fields = dict(KINDS[kind]["fields"])
+    fields = dict({**KINDS, **EXPORT_ONLY}[kind]["fields"])
     if include_hidden:
         fields.update(MODERATION_LOOKUPS)
     return fields
@@ -173,9 +190,13 @@ def read_csv(stream):
 READERS = {"jsonl": read_jsonl, "csv": read_csv}
 
 
-def add_kind_argument(parser, help):
-    """Add the ``kind`` argument (posts or messages) to a command."""
-    parser.add_argument("kind", choices=list(KINDS), help=help)
+def add_kind_argument(parser, help, *, export=False):
+    """
+    Add the ``kind`` argument (posts or messages, and for an ``export`` the
+    moderation log too) to a command.
+    """
+    choices = [*KINDS, *EXPORT_ONLY] if export else list(KINDS)
+    parser.add_argument("kind", choices=choices, help=help)
 
 
 def add_format_argument(parser):

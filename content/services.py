@@ -9,7 +9,9 @@ sends the first error's code and message in an error frame.
 
 Moderation: each app's services build a ``Moderation`` for their kind of
 content (hide, unhide, edit, delete, clear); the admin, the API and the pages
-all call it.
+all call it. Each of its actions writes the moderation log (``content.audit``)
+in its own transaction, naming the door it came through (``via``), and closes
+the open reports of the items it hid or deleted (``content.queue``).
 """
 
 import logging
@@ -20,7 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import names
+from content import audit, names, queue
+from content.bans import refuse_banned
 from content.events import publish_on_commit
 from content.models import ModeratedContent
 
@@ -148,19 +151,26 @@ def clean_text(model, text):
     return text
 
 
-def create_item(model, *, text, author, display_name, client_id, shown, **fields):
+def create_item(
+    model, *, text, author, display_name, client_id, shown, address=None, **fields
+):
     """
     Validate and store a new post or message, publish it on commit, and
     return ``(item, created)``.
 
     ``author`` is a user, or ``None`` for a guest, who may choose
-    ``display_name``. A ``client_id`` already stored under the model's
+    ``display_name``; ``address`` is where the writer is (a guest's is kept
+    with the item, for moderators). A banned writer is refused with
+    ``content.bans.Banned``. A ``client_id`` already stored under the model's
     ``RETRY_KEY`` returns the item stored then, with ``created`` false,
     instead of a second copy: a unique constraint over the key guarantees it,
     even for two copies of one retry racing each other. ``shown(item)`` is the
     ``(group, event)`` that tells open pages; ``fields`` are the model's own
     (a room).
     """
+    refuse_banned(user=author, address=address)
+    if author is None or not author.is_authenticated:
+        fields["address"] = address or ""
     author, name = author_and_name(author, display_name)
     item = model(
         author=author,
@@ -196,14 +206,23 @@ def create_item(model, *, text, author, display_name, client_id, shown, **fields
 class Moderation:
     """
     The moderation services of one kind of content: hide, unhide, edit,
-    delete and clear, each one transaction that tells open pages on commit.
+    delete and clear, each one transaction that tells open pages on commit
+    and writes the moderation log.
 
     The app says what its pages are told: ``shown(item)`` returns the
     ``(group, event)`` that shows an item (new, edited or unhidden), and
     ``removed(item)`` the one that takes it away (hidden or deleted).
     ``related`` names the relations those two read, fetched with the items.
-    The admin and the API call these, as do the app's own pages.
+    The admin and the API call these, as do the app's own pages and the
+    review queue, which finds the one of a model with ``Moderation.of``.
+
+    Every action takes ``by`` (the moderator; ``None`` for the site itself),
+    ``via`` (the door: one of ``AuditEntry.VIA``) and an optional ``reason``.
+    An author editing or deleting their own item is not moderation and is
+    not logged.
     """
+
+    _kinds = {}
 
     def __init__(self, model, *, shown, removed, related=()):
         self.model = model
@@ -212,6 +231,12 @@ class Moderation:
         self.related = related
         self.logger = logging.getLogger(f"{model._meta.app_label}.services")
         self.noun = model._meta.verbose_name_plural
+        Moderation._kinds[model] = self
+
+    @classmethod
+    def of(cls, model):
+        """Return the moderation services of ``model``."""
+        return cls._kinds[model]
 
     def _rows(self, items):
         return self.model.objects.matching(items).select_related(*self.related)
@@ -224,19 +249,31 @@ class Moderation:
         ids = [item.pk for item in items]
         self.logger.info(f"{self.noun} {action}", extra={"ids": ids, "by": str(by)})
 
-    def hide(self, items, *, by):
+    def _audit(self, action, items, *, by, via, reason):
+        if by is not None:
+            # An author changing their own item is not moderating it.
+            items = [item for item in items if item.author_id != by.pk]
+        audit.record(action=action, by=by, via=via, targets=items, reason=reason)
+
+    def hide(self, items, *, by, via, reason=""):
         """Hide the visible ones of ``items``; return how many were hidden."""
+        audit.check_via(via)
         with transaction.atomic():
             changed = list(self._rows(items).filter(hidden=False).order_by("id"))
             self.model.objects.matching(changed).update(
                 hidden=True, hidden_at=timezone.now(), hidden_by=by
             )
             self._announce(changed, self.removed)
+            audit.record(action="hide", by=by, via=via, targets=changed, reason=reason)
+            queue.resolve(
+                self.model, [item.pk for item in changed], status="hidden", by=by
+            )
         self._log("hidden", changed, by)
         return len(changed)
 
-    def unhide(self, items, *, by):
+    def unhide(self, items, *, by, via, reason=""):
         """Show hidden ``items`` again; return how many were restored."""
+        audit.check_via(via)
         with transaction.atomic():
             changed = list(self._rows(items).filter(hidden=True).order_by("id"))
             self.model.objects.matching(changed).update(
@@ -245,35 +282,63 @@ class Moderation:
             for item in changed:
                 item.hidden = False
             self._announce(changed, self.shown)
+            audit.record(
+                action="unhide", by=by, via=via, targets=changed, reason=reason
+            )
         self._log("unhidden", changed, by)
         return len(changed)
 
-    def edit(self, item, text, *, by):
+    def edit(self, item, text, *, by, via, reason=""):
         """Replace an item's text; open pages receive it again, same id."""
+        audit.check_via(via)
         field = self.model.TEXT_FIELD
         setattr(item, field, clean_text(self.model, text))
         with transaction.atomic():
             item.save(update_fields=[field])
             self._announce([item], self.shown)
+            self._audit("edit", [item], by=by, via=via, reason=reason)
         self._log("edited", [item], by)
         return item
 
-    def delete(self, items, *, by):
+    def delete(self, items, *, by, via, reason=""):
         """Delete ``items`` for good; return how many were deleted."""
+        audit.check_via(via)
         with transaction.atomic():
             gone = list(self._rows(items).order_by("id"))
+            self._audit("delete", gone, by=by, via=via, reason=reason)
             self.model.objects.matching(gone).delete()
             self._announce(gone, self.removed)
+            queue.resolve(
+                self.model, [item.pk for item in gone], status="deleted", by=by
+            )
         self._log("deleted", gone, by)
         return len(gone)
 
-    def clear(self, rows, *, by, group, event):
-        """Hide every visible one of ``rows``, then send ``event`` to ``group``."""
+    def clear(self, rows, *, by, via, group, event, target, reason=""):
+        """
+        Hide every visible one of ``rows``, then send ``event`` to ``group``;
+        the log names what was cleared as ``target`` ("the board").
+        """
+        audit.check_via(via)
         with transaction.atomic():
             count = rows.visible().update(
                 hidden=True, hidden_at=timezone.now(), hidden_by=by
             )
             publish_on_commit(group, event)
+            audit.record(
+                action="clear",
+                by=by,
+                via=via,
+                target=target,
+                reason=reason,
+                detail=f"hid {count} {self.noun}",
+            )
+            queue.resolve(
+                self.model,
+                self.model.objects.filter(hidden=True).values("id"),
+                status="hidden",
+                by=by,
+            )
         extra = {"hidden": count, "by": str(by)}
         self.logger.info(f"{self.noun} cleared", extra=extra)
         return count

@@ -23,6 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from board.routing import websocket_urlpatterns as board_routes  # noqa: E402
 from chat.routing import websocket_urlpatterns as chat_routes  # noqa: E402
+from content.routing import websocket_urlpatterns as moderation_routes  # noqa: E402
 from netsite.lab.routing import websocket_urlpatterns as lab_routes  # noqa: E402
 from netsite.websocket import SiteOriginValidator  # noqa: E402
 
@@ -30,7 +31,11 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SiteOriginValidator(
-            AuthMiddlewareStack(URLRouter([*chat_routes, *board_routes, *lab_routes]))
+            AuthMiddlewareStack(
+                URLRouter(
+                    [*chat_routes, *board_routes, *moderation_routes, *lab_routes]
+                )
+            )
         ),
     }
 )

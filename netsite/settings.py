@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
+    "content",
     "board",
     "chat",
     "api",
@@ -295,6 +296,10 @@ NETSITE_RESERVED_NAMES = env_list(
         "official",
     ),
 )
+# Hide a post or message by itself once this many people reported it (0: never).
+NETSITE_REPORT_AUTOHIDE = env_int("NETSITE_REPORT_AUTOHIDE", default=0, minimum=0)
+# Reports per reporter (an account, or a guest's address), COUNT/SECONDS.
+NETSITE_REPORT_RATE = env_rate("NETSITE_REPORT_RATE", default="10/600")
 # daphne's own WebSocket limits (bytes); `manage.py serve` applies them.
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024

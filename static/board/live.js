@@ -48,6 +48,7 @@
     if (frame.type === "post") {
       var article = fromHtml(frame.html);
       if (!article) return;
+      if (window.netsiteItemActions) window.netsiteItemActions(article, frame.id);
       var existing = document.getElementById("post-" + frame.id);
       if (existing) { existing.replaceWith(article); localize(article); return; }
       var empty = posts.querySelector(".empty");

@@ -200,6 +200,7 @@
       var item = buildItem(frame.author, frame.guest, frame.text, frame.created);
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
+      if (window.netsiteItemActions) window.netsiteItemActions(item, frame.id);
       if (existing) {
         if (existing.classList.contains("delivered")) item.classList.add("delivered");
         existing.replaceWith(item);
@@ -318,6 +319,7 @@
       if (event.code === 4409) { connect(); return; } // fell behind: resume at once
       if (event.code === 4404) { setStatus("closed", "This room was deleted."); return; }
       if (event.code === 4401) { setStatus("closed", "You were signed out: reload the page."); return; }
+      if (event.code === 4403) { setStatus("closed", "You are banned: reload the page for details."); return; }
       scheduleReconnect(event.code === 4429 ? 10000 : 0);
     };
   }

@@ -15,7 +15,7 @@ def history(room, author, moderator):
         chat_services.post_message(room=room, text=f"m{n}", author=author)[0]
         for n in range(5)
     ]
-    chat_services.hide_messages([sent[3]], by=moderator)
+    chat_services.hide_messages([sent[3]], by=moderator, via="command")
     return sent
 
 

@@ -110,9 +110,9 @@ def test_a_hidden_item_is_not_found_except_for_moderators(
 ):
     obj = make(resource, author)
     if resource == "post":
-        board_services.hide_posts([obj], by=moderator)
+        board_services.hide_posts([obj], by=moderator, via="command")
     else:
-        chat_services.hide_messages([obj], by=moderator)
+        chat_services.hide_messages([obj], by=moderator, via="command")
     url = RESOURCES[resource]["detail"](obj)
     list_url = RESOURCES[resource]["list"](obj)
 
@@ -197,3 +197,128 @@ def test_a_new_item_cannot_start_hidden(resource, author, moderator, client_for)
     )
     assert response.status_code == 400
     assert "hidden" in response.json()["errors"]
+
+
+# Moderation: reports, bans and the moderation log -------------------------------
+
+# role -> (action -> expected status). Anyone reports (guests by address)
+# except an author their own item; only moderators see the records, ban and
+# lift bans.
+MODERATION_EXPECTED = {
+    "anonymous": {"report post": 201, "report message": 201, "list reports": 401,
+                  "list bans": 401, "ban": 401, "lift ban": 401, "read log": 401},
+    "author": {"report post": 400, "report message": 400, "list reports": 403,
+               "list bans": 403, "ban": 403, "lift ban": 403, "read log": 403},
+    "other": {"report post": 201, "report message": 201, "list reports": 403,
+              "list bans": 403, "ban": 403, "lift ban": 403, "read log": 403},
+    "moderator": {"report post": 201, "report message": 201, "list reports": 200,
+                  "list bans": 200, "ban": 201, "lift ban": 204, "read log": 200},
+}  # fmt: skip
+
+MODERATION_CASES = [
+    (role, action, status)
+    for role, actions in MODERATION_EXPECTED.items()
+    for action, status in actions.items()
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "action", "expected"), MODERATION_CASES)
+def test_the_moderation_permission_matrix_holds(
+    role, action, expected, author, other, moderator, client_for
+):
+    from content import bans
+    from content.models import AuditEntry, Ban, Report
+
+    post = make("post", author)
+    message = make("message", author)
+    ban = bans.ban(address="10.0.0.1", reason="flood", by=moderator, via="admin")
+    user = {"anonymous": None, "author": author, "other": other,
+            "moderator": moderator}[role]  # fmt: skip
+    client = client_for(user)
+    entries = AuditEntry.objects.count()
+
+    if action == "report post":
+        response = client.post(
+            f"/api/posts/{post.pk}/report/", {"reason": "spam"}, format="json"
+        )
+    elif action == "report message":
+        response = client.post(
+            f"/api/messages/{message.pk}/report/", {"reason": "spam"}, format="json"
+        )
+    elif action == "list reports":
+        response = client.get("/api/reports/")
+    elif action == "list bans":
+        response = client.get("/api/bans/")
+    elif action == "ban":
+        response = client.post(
+            "/api/bans/", {"user": other.username, "reason": "abuse"}, format="json"
+        )
+    elif action == "lift ban":
+        response = client.delete(f"/api/bans/{ban.pk}/")
+    else:
+        response = client.get("/api/moderation-log/")
+
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert response.json()["status"] == expected
+
+    # What the answer claims is what the database holds.
+    if action.startswith("report"):
+        assert Report.objects.exists() is (expected == 201)
+    if action == "ban":
+        assert Ban.objects.active().filter(user=other).exists() is (expected == 201)
+        assert (AuditEntry.objects.count() > entries) is (expected == 201)
+    if action == "lift ban":
+        assert Ban.objects.active().filter(pk=ban.pk).exists() is (expected != 204)
+        assert (AuditEntry.objects.count() > entries) is (expected == 204)
+    if action == "read log" and expected == 200:
+        assert response.json()["results"][0]["action"] == "ban"
+
+
+@pytest.mark.django_db
+def test_the_moderation_records_list_what_happened(
+    author, other, moderator, client_for
+):
+    from content import reports
+
+    post = make("post", author)
+    reports.report_item(item=post, reason="spam", reporter=other)
+    mod = client_for(moderator)
+    assert (
+        mod.patch(f"/api/posts/{post.pk}/", {"hidden": True}, format="json").status_code
+        == 200
+    )
+
+    listed = mod.get("/api/reports/").json()["results"]
+    assert [(r["kind"], r["item_id"], r["status"], r["reporter"]) for r in listed] == [
+        ("post", post.pk, "hidden", "bob")
+    ]
+    assert mod.get("/api/reports/?status=open").json()["results"] == []
+
+    log = mod.get("/api/moderation-log/?action=hide").json()["results"]
+    assert [(e["actor_name"], e["via"], e["kind"]) for e in log] == [
+        ("mo", "api", "post")
+    ]
+    bad = mod.get("/api/moderation-log/?via=web")
+    assert bad.status_code == 400 and "via" in bad.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_ban_through_the_api_is_checked_like_any(moderator, client_for):
+    mod = client_for(moderator)
+    nobody = mod.post("/api/bans/", {"reason": "x"}, format="json")
+    assert nobody.status_code == 400
+    assert nobody.json()["errors"] == {
+        "user": ["Ban either a member or a guest address."]
+    }
+    bad = mod.post("/api/bans/", {"address": "nope", "reason": "x"}, format="json")
+    assert bad.status_code == 400 and "address" in bad.json()["errors"]
+    made = mod.post(
+        "/api/bans/",
+        {"address": "10.0.0.2", "reason": "flood", "expires": "2999-01-01T00:00:00Z"},
+        format="json",
+    )
+    assert made.status_code == 201
+    assert made.json()["in_force"] is True
+    assert made.json()["created_by"] == "mo"

@@ -69,7 +69,7 @@ def test_the_board_page_costs_the_same_queries_however_large_the_table(client):
 def test_hidden_posts_are_not_shown(client, moderator):
     make_posts(3)
     hidden = Post.objects.first()
-    services.hide_posts([hidden], by=moderator)
+    services.hide_posts([hidden], by=moderator, via="command")
 
     ids = ids_on(client.get("/board/").content.decode())
     assert hidden.id not in ids
@@ -100,10 +100,10 @@ def test_an_edited_or_hidden_post_shows_as_it_is_now(client, moderator):
     post, _ = services.create_post(body="first words")
     assert "first words" in client.get("/board/").content.decode()
 
-    services.edit_post(post, "second words", by=moderator)
+    services.edit_post(post, "second words", by=moderator, via="command")
     page = client.get("/board/").content.decode()
     assert "second words" in page
     assert "first words" not in page
 
-    services.hide_posts([post], by=moderator)
+    services.hide_posts([post], by=moderator, via="command")
     assert "second words" not in client.get("/board/").content.decode()

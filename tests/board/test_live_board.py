@@ -68,13 +68,15 @@ async def test_hidden_posts_and_a_cleared_board_reach_a_listener(
     second, _ = await sync_to_async(services.create_post)(body="two")
     listener = await listen()
     try:
-        await sync_to_async(services.hide_posts)([first, second], by=moderator)
+        await sync_to_async(services.hide_posts)(
+            [first, second], by=moderator, via="command"
+        )
         deletes = [await frame(listener), await frame(listener)]
         assert sorted(deletes, key=lambda f: f["id"]) == [
             {"type": "delete", "id": first.pk},
             {"type": "delete", "id": second.pk},
         ]
-        await sync_to_async(services.clear_board)(by=moderator)
+        await sync_to_async(services.clear_board)(by=moderator, via="command")
         assert await frame(listener) == {"type": "clear"}
     finally:
         await listener.disconnect()

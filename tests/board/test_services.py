@@ -60,12 +60,12 @@ def test_a_repeated_client_id_returns_the_first_post(user):
 def test_hide_unhide_and_delete_report_what_they_changed(moderator):
     posts = [services.create_post(body=f"p{n}")[0] for n in range(3)]
 
-    assert services.hide_posts(posts[:2], by=moderator) == 2
-    assert services.hide_posts(posts[:2], by=moderator) == 0
+    assert services.hide_posts(posts[:2], by=moderator, via="command") == 2
+    assert services.hide_posts(posts[:2], by=moderator, via="command") == 0
     hidden = Post.objects.get(pk=posts[0].pk)
     assert hidden.hidden and hidden.hidden_by == moderator and hidden.hidden_at
-    assert services.unhide_posts(posts[:1], by=moderator) == 1
-    assert services.delete_posts(posts[2:], by=moderator) == 1
+    assert services.unhide_posts(posts[:1], by=moderator, via="command") == 1
+    assert services.delete_posts(posts[2:], by=moderator, via="command") == 1
     assert list(Post.objects.visible().values_list("pk", flat=True)) == [posts[0].pk]
 
 
@@ -76,7 +76,7 @@ def test_clear_board_hides_every_visible_post_and_tells_the_pages(
         services.create_post(body=f"p{n}")  # not committed: publishes nothing
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.clear_board(by=moderator) == 4
+        assert services.clear_board(by=moderator, via="command") == 4
     assert Post.objects.visible().count() == 0
     assert Post.objects.count() == 4
     assert board_listener()["type"] == "board.clear"

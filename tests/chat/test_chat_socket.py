@@ -223,9 +223,11 @@ async def test_hiding_a_message_sends_a_delete_frame(room, django_user_model):
     message, _ = await sync_to_async(services.post_message)(room=room, text="rude")
     client = await open_room(room)
     try:
-        await sync_to_async(services.hide_messages)([message], by=moderator)
+        await sync_to_async(services.hide_messages)(
+            [message], by=moderator, via="command"
+        )
         assert await receive(client) == {"type": "delete", "id": message.pk}
-        await sync_to_async(services.clear_room)(room=room, by=moderator)
+        await sync_to_async(services.clear_room)(room=room, by=moderator, via="command")
         assert await receive(client) == {"type": "clear"}
     finally:
         await client.disconnect()
@@ -284,7 +286,9 @@ async def test_a_room_deleted_while_open_clears_then_closes_with_4404(
     moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
     client = await open_room(room)
     try:
-        await sync_to_async(services.delete_room)(room=room, by=moderator)
+        await sync_to_async(services.delete_room)(
+            room=room, by=moderator, via="command"
+        )
         assert await receive(client) == {"type": "clear"}
         output = await client.receive_output(timeout=2)
         assert output == {"type": "websocket.close", "code": 4404}

@@ -53,9 +53,11 @@ async def test_chat_frames_match_their_schemas(room, monkeypatch, django_user_mo
             await client.send_to(text_data=bad)
             check("error", await receive(client))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
-        await sync_to_async(services.hide_messages)([own["id"]], by=moderator)
+        await sync_to_async(services.hide_messages)(
+            [own["id"]], by=moderator, via="command"
+        )
         check("delete", await receive(client))
-        await sync_to_async(services.clear_room)(room=room, by=moderator)
+        await sync_to_async(services.clear_room)(room=room, by=moderator, via="command")
         check("clear", await receive(client))
     finally:
         await client.disconnect()
@@ -82,9 +84,11 @@ async def test_board_frames_match_their_schemas(django_user_model):
         post, _ = await sync_to_async(board_services.create_post)(body="hi")
         check("board-post", await receive(listener))
         moderator = await sync_to_async(django_user_model.objects.create_user)("m")
-        await sync_to_async(board_services.hide_posts)([post], by=moderator)
+        await sync_to_async(board_services.hide_posts)(
+            [post], by=moderator, via="command"
+        )
         check("delete", await receive(listener))
-        await sync_to_async(board_services.clear_board)(by=moderator)
+        await sync_to_async(board_services.clear_board)(by=moderator, via="command")
         check("clear", await receive(listener))
     finally:
         await listener.disconnect()
@@ -105,3 +109,48 @@ async def test_refusals_of_names_and_characters_match_the_schema(room):
             check("error", error)
     finally:
         await client.disconnect()
+
+
+async def test_report_and_moderation_frames_match_their_schemas(
+    room, django_user_model
+):
+    from content.bans import ban
+    from tests.content.conftest import moderators_group, socket_as
+
+    def make_users():
+        author = django_user_model.objects.create_user("writer")
+        mod = django_user_model.objects.create_user("mod", is_staff=True)
+        mod.groups.add(moderators_group())
+        return author, mod
+
+    author, mod = await sync_to_async(make_users)()
+    message, _ = await sync_to_async(services.post_message)(
+        room=room, text="spam", author=author
+    )
+    watcher = await socket_as(mod, "/ws/moderation/")
+    assert (await watcher.connect())[0]
+    client = connect_to(f"/ws/chat/{room.slug}/")
+    assert (await client.connect())[0]
+    try:
+        check("reports", await receive(watcher))
+        frame = {"type": "report", "id": message.pk, "reason": "spam"}
+        check("client-report", frame)
+        await send(client, frame)
+        check("reported", await receive(client))
+        news = await receive(watcher)
+        check("reports", news)
+        assert "report" in news
+        await send(client, {"type": "report", "id": 10**9, "reason": "x"})
+        check("error", await receive(client))
+
+        await sync_to_async(ban)(user=author, reason="spam", by=mod, via="admin")
+        banned = await socket_as(author, f"/ws/chat/{room.slug}/")
+        assert (await banned.connect())[0]
+        await send(banned, {"type": "message", "text": "hi", "client_id": "k"})
+        error = await receive(banned)
+        assert error["code"] == "banned"
+        check("error", error)
+        await banned.disconnect()
+    finally:
+        await client.disconnect()
+        await watcher.disconnect()

@@ -34,7 +34,7 @@ async def test_it_replays_only_visible_messages_after_the_given_id(room):
     second = await post(room=room, text="missed")
     hidden = await post(room=room, text="hidden")
     moderator = None
-    await sync_to_async(services.hide_messages)([hidden], by=moderator)
+    await sync_to_async(services.hide_messages)([hidden], by=moderator, via="command")
     third = await post(room=room, text="missed too")
     client = connect_to(f"/ws/chat/{room.slug}/?after={first.pk}")
     assert (await client.connect())[0]

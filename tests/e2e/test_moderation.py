@@ -60,3 +60,58 @@ def test_a_user_outside_the_moderators_group_cannot_open_the_admin(page, server)
 
     expect(page.locator(".errornote")).to_be_visible()
     assert "/admin/login/" in page.url
+
+
+def test_report_then_queue_then_hide_takes_the_post_off_an_open_page(pages, server):
+    body = unique("Cheap watches here")
+    writer = pages.new()
+    post_through_form(writer, server, body, name="Spammer")
+    post_id = writer.locator("article.post", has_text=body).get_attribute("data-id")
+
+    # A reader keeps the board open; it goes live.
+    reader = pages.new()
+    reader.goto(server.url + "/board/")
+    expect(reader.locator("#posts")).to_have_attribute("data-live", "open")
+    expect(reader.locator(f"#post-{post_id}")).to_have_count(1)
+
+    # A moderator has the admin open: the badge counts open reports live.
+    moderator = pages.new()
+    admin_login(moderator, server, *make_moderator(server), next_path="/admin/")
+    badge = moderator.locator("#report-badge")
+    expect(badge).to_have_attribute("data-live", "open")
+    expect(badge.locator("[data-report-count]")).to_have_text("0")
+    # ...and the board open in another tab, where a notice will appear.
+    watching = moderator.context.new_page()
+    watching.goto(server.url + "/board/")
+    expect(watching.locator("#report-badge")).to_have_attribute("data-live", "open")
+    expect(watching.locator("#report-notice")).to_be_hidden()
+
+    # Another visitor reports the post with the form under it (no script needed).
+    reporter = pages.new()
+    reporter.goto(server.url + "/board/")
+    post = reporter.locator(f"#post-{post_id}")
+    post.get_by_text("Report", exact=True).click()
+    post.get_by_label("What is wrong?").fill("Spam: watch adverts")
+    post.get_by_role("button", name="Send report").click()
+    expect(reporter.locator(".messages")).to_contain_text(
+        "the moderators will look at this post"
+    )
+
+    expect(badge.locator("[data-report-count]")).to_have_text("1")
+    notice = watching.locator("#report-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("New report of a post")
+    expect(notice).to_contain_text("Spam: watch adverts")
+    badge.click()
+    moderator.wait_for_url(server.url + "/admin/content/report/queue/")
+    entry = moderator.locator(f"#queue-post-{post_id}")
+    expect(entry).to_contain_text(body)
+    expect(entry).to_contain_text("Spam: watch adverts")
+    entry.get_by_role("button", name="Hide", exact=True).click()
+    expect(moderator.locator(".messagelist")).to_contain_text("Hid the item.")
+    expect(moderator.locator(".queue-empty")).to_be_visible()
+
+    # Gone from the reader's open page without a reload.
+    expect(reader.locator(f"#post-{post_id}")).to_have_count(0)
+    for page in (writer, reader, moderator, reporter):
+        assert page.problems == []

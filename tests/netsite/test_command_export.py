@@ -29,7 +29,7 @@ def posts(db, django_user_model):
     first, _ = create_post(body="First, by a guest", display_name="kim")
     second, _ = create_post(body="Second", author=ada, client_id="c-1")
     hidden, _ = create_post(body="Hidden one")
-    hide_posts([hidden], by=ada)
+    hide_posts([hidden], by=ada, via="command")
     return first, second, hidden
 
 

@@ -59,7 +59,7 @@ def posts(ada):
     create_post(
         body='Ünïcödé, "quotes", commas\nand a new line', author=ada, client_id="c-1"
     )
-    hide_posts([create_post(body="Spam")[0]], by=ada)
+    hide_posts([create_post(body="Spam")[0]], by=ada, via="command")
 
 
 def write_lines(path, records):
@@ -83,7 +83,7 @@ def test_posts_survive_a_round_trip_into_an_empty_board(posts, tmp_path, fmt):
     before = all_posts()
     path = tmp_path / f"posts.{fmt}"
     export("posts", path, fmt)
-    delete_posts(Post.objects.all(), by=None)
+    delete_posts(Post.objects.all(), by=None, via="command")
 
     out = import_("posts", str(path))
 
@@ -95,11 +95,11 @@ def test_posts_survive_a_round_trip_into_an_empty_board(posts, tmp_path, fmt):
 def test_messages_and_their_rooms_survive_a_round_trip(ada, tmp_path, fmt):
     room = create_room(title="Général", created_by=ada)
     post_message(room=room, text="hello", author=ada, client_id="m-1")
-    hide_messages([post_message(room=room, text="spam")[0]], by=ada)
+    hide_messages([post_message(room=room, text="spam")[0]], by=ada, via="command")
     messages, rooms = all_messages()
     path = tmp_path / f"messages.{fmt}"
     export("messages", path, fmt)
-    delete_room(room=room, by=None)
+    delete_room(room=room, by=None, via="command")
 
     import_("messages", str(path))
 

@@ -27,7 +27,7 @@ def age(rows, days):
 def content(db):
     visible, _ = create_post(body="keep me")
     old, recent = create_post(body="old")[0], create_post(body="recent")[0]
-    hide_posts([old, recent], by=None)
+    hide_posts([old, recent], by=None, via="command")
     age(Post.objects.filter(pk=old.pk), 40)
     general, music = create_room(title="General"), create_room(title="Music")
     messages = {
@@ -35,7 +35,9 @@ def content(db):
         for room in (general, music)
         for kind in ("visible", "old")
     }
-    hide_messages([m for (_, k), m in messages.items() if k == "old"], by=None)
+    hide_messages(
+        [m for (_, k), m in messages.items() if k == "old"], by=None, via="command"
+    )
     age(Message.objects.filter(hidden=True), 40)
     return {"visible": visible, "old": old, "recent": recent}
 

@@ -81,7 +81,7 @@ def test_demo_messages_in_rooms_in_use_come_after_the_messages_there():
 def test_the_same_seed_gives_the_same_content():
     run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
     first = list(Post.objects.order_by("id").values_list("body", "display_name"))
-    delete_posts(Post.objects.all(), by=None)
+    delete_posts(Post.objects.all(), by=None, via="command")
 
     run("--posts", "20", "--rooms", "0", "--messages", "0", "--seed", "7")
 

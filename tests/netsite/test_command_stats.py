@@ -18,7 +18,7 @@ def run(*args):
 
 @pytest.mark.django_db
 def test_json_output_counts_content():
-    hide_posts([create_post(body="one")[0]], by=None)
+    hide_posts([create_post(body="one")[0]], by=None, via="command")
     create_post(body="two")
     post_message(room=create_room(title="General"), text="hi")
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from board.services import create_post
+from content.bans import Banned
 from content.commands import OperatorCommand
 
 
@@ -45,6 +46,8 @@ class Command(OperatorCommand):
             post, _created = create_post(
                 body=text, author=author, display_name=name, client_id=client_id
             )
+        except Banned as error:
+            raise CommandError(error.message) from None
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if self.verbosity >= 1:

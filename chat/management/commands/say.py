@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from chat.models import Room
 from chat.services import post_message
+from content.bans import Banned
 from content.commands import OperatorCommand
 
 
@@ -45,6 +46,8 @@ class Command(OperatorCommand):
         user = self.system_user(username)
         try:
             message, _created = post_message(room=target, text=text, author=user)
+        except Banned as error:
+            raise CommandError(error.message) from None
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(

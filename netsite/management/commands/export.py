@@ -1,5 +1,5 @@
 """
-Write board posts or chat messages to a file, in id order.
+Write board posts, chat messages or the moderation log to a file, in id order.
 
 The rows are streamed: the query runs through ``.iterator()`` and lines are
 written chunk by chunk, so memory stays flat whether the site holds a hundred
@@ -16,19 +16,24 @@ from board.models import Post
 from chat.models import Message, Room
 from content import records
 from content.commands import OperatorCommand
+from content.models import AuditEntry
 from content.words import counted
 
 CHUNK = 2000
+# kind -> (one, many): how the summary line counts what was exported.
+NOUNS = {"moderation": ("moderation log entry", "moderation log entries")}
 
 
 class Command(OperatorCommand):
     help = (
-        "Write board posts or chat messages as JSON Lines or CSV, oldest first, "
-        "to stdout or a file. Hidden rows are left out unless --include-hidden."
+        "Write board posts, chat messages or the moderation log (who did "
+        "what, when, where and why) as JSON Lines or CSV, oldest first, to "
+        "stdout or a file. Hidden posts and messages are left out unless "
+        "--include-hidden."
     )
 
     def add_arguments(self, parser):
-        records.add_kind_argument(parser, help="What to export.")
+        records.add_kind_argument(parser, help="What to export.", export=True)
         parser.add_argument(
             "--room", metavar="SLUG", help="Only this chat room (messages only)."
         )
@@ -55,10 +60,14 @@ class Command(OperatorCommand):
         )
 
     def handle(self, *args, kind, room, since, fmt, include_hidden, output, **opts):
-        rows = Post.objects.all() if kind == "posts" else Message.objects.all()
+        rows = {"posts": Post, "messages": Message, "moderation": AuditEntry}[
+            kind
+        ].objects.all()
+        if kind == "moderation" and include_hidden:
+            raise CommandError("--include-hidden applies to posts and messages.")
         if room is not None:
             if kind != "messages":
-                raise CommandError("--room applies to messages, not posts.")
+                raise CommandError(f"--room applies to messages, not {kind}.")
             if not Room.objects.filter(slug=room).exists():
                 raise CommandError(f"There is no chat room {room!r}.")
             rows = rows.filter(room__slug=room)
@@ -69,7 +78,7 @@ class Command(OperatorCommand):
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from None
-        if not include_hidden:
+        if not include_hidden and kind != "moderation":
             rows = rows.filter(hidden=False)
         fmt = records.file_format(fmt, output)
 
@@ -86,7 +95,7 @@ class Command(OperatorCommand):
                 # and nothing more to flush into the closed pipe at exit.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return
-            self.note(f"Exported {counted(count, kind[:-1], kind)}.")
+            self.note(f"Exported {_counted(count, kind)}.")
             return
 
         target = Path(output)
@@ -101,7 +110,7 @@ class Command(OperatorCommand):
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
         finally:
             partial.unlink(missing_ok=True)
-        self.note(f"Exported {counted(count, kind[:-1], kind)} to {output}.")
+        self.note(f"Exported {_counted(count, kind)} to {output}.")
 
     def _write(self, rows, names, fmt, stream, total):
         writer = records.WRITERS[fmt](stream, names)
@@ -119,6 +128,11 @@ class Command(OperatorCommand):
             progress.advance(len(chunk))
             count += len(chunk)
         return count
+
+
+def _counted(count, kind):
+    one, many = NOUNS.get(kind, (kind[:-1], kind))
+    return counted(count, one, many)
 
 
 class _Stdout:
