@@ -324,3 +324,23 @@ def test_a_message_is_edited_from_its_page_without_javascript(client, user, room
     assert response.status_code == 303
     assert response["Location"] == f"{room.get_absolute_url()}#message-{message.pk}"
     assert Message.objects.get().text == "hello"
+
+
+# The admin ---------------------------------------------------------------------
+
+
+def test_a_moderator_reads_the_earlier_versions_on_the_items_admin_page(
+    client, user, moderator, post, room
+):
+    edit_item(post, text="First post", by=user, via="board")
+    edit_item(post, text="First post!", by=moderator, via="admin")
+    message = room_message(room, user, "helo")
+    edit_item(message, text="hello", by=user, via="chat")
+    client.force_login(moderator)
+
+    page = client.get(f"/admin/board/post/{post.pk}/change/").content.decode()
+    assert "Earlier versions (the text each edit replaced)" in page
+    assert page.index("First post<") < page.index("Frist post<")  # newest first
+    assert ">mia<" in page and ">ada<" in page
+    chat = client.get(f"/admin/chat/message/{message.pk}/change/").content.decode()
+    assert "helo" in chat
