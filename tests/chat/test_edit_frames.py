@@ -204,3 +204,21 @@ async def test_a_hidden_message_does_not_exist_for_its_author(room, user, mod):
     await sync_to_async(services.hide_messages)([message], by=mod, via="admin")
     error = await refused(room, user, {"type": "edit", "id": message.pk, "text": "x"})
     assert error["code"] == "not_found"
+
+
+async def test_an_edited_board_post_reaches_open_board_pages_marked(user):
+    from board import services as board_services
+    from content.services import edit_item
+
+    post, _ = await sync_to_async(board_services.create_post)(body="helo", author=user)
+    board = await socket_as(None, "/ws/board/")
+    assert (await board.connect())[0]
+    try:
+        await sync_to_async(edit_item)(post, text="hello", by=user, via="board")
+        frame = await receive(board)
+    finally:
+        await board.disconnect()
+    check("board-post", frame)
+    assert (frame["id"], frame["body"]) == (post.pk, "hello")
+    assert frame["edited_at"]
+    assert ">(edited)</span>" in frame["html"]
