@@ -222,3 +222,22 @@ async def test_an_edited_board_post_reaches_open_board_pages_marked(user):
     assert (frame["id"], frame["body"]) == (post.pk, "hello")
     assert frame["edited_at"]
     assert ">(edited)</span>" in frame["html"]
+
+
+async def test_a_moderators_edit_of_a_hidden_message_stays_hidden(room, user, mod):
+    message = await write(room, user)
+    await sync_to_async(services.hide_messages)([message], by=mod, via="admin")
+    reader = await socket_as(None, f"/ws/chat/{room.slug}/")
+    assert (await reader.connect())[0]
+    try:
+        await sync_to_async(services.moderation.edit)(
+            await sync_to_async(Message.objects.get)(pk=message.pk),
+            "[removed]",
+            by=mod,
+            via="admin",
+        )
+        # Open pages are not shown the hidden message by its edit.
+        assert await reader.receive_nothing(timeout=0.5)
+    finally:
+        await reader.disconnect()
+    assert await stored(message) == "[removed]"
