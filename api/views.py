@@ -214,8 +214,11 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
     Board posts, newest first.
 
-    Anyone may read visible posts; signed-in users may post; the author or a
-    board moderator may edit (``body``) or delete a post.
+    Anyone may read visible posts; signed-in users may post. The author may
+    edit (``body``) or delete a post for ``NETSITE_EDIT_WINDOW`` seconds after
+    writing it (then 403, code ``too_late``), a board moderator at any time;
+    ``edited_at`` says when it was last edited, and moderators read the
+    earlier texts at ``revisions/``.
     """
 
     serializer_class = PostSerializer
@@ -374,8 +377,11 @@ class MessageViewSet(
     viewsets.GenericViewSet,
 ):
     """
-    One chat message: the author or a chat moderator may edit (``text``) or
-    delete it. List and create a room's messages at ``/api/rooms/{slug}/messages/``.
+    One chat message: the author may edit (``text``) or delete it for
+    ``NETSITE_EDIT_WINDOW`` seconds after sending it (then 403, code
+    ``too_late``), a chat moderator at any time; moderators read the earlier
+    texts at ``revisions/``. List and create a room's messages at
+    ``/api/rooms/{slug}/messages/``.
     """
 
     serializer_class = MessageSerializer
