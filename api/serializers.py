@@ -16,7 +16,7 @@ from django.http import QueryDict
 
 from board.models import Post
 from chat.models import Message, Room
-from content.models import AuditEntry, Ban, Report
+from content.models import AuditEntry, Ban, Report, Revision
 
 CLIENT_ID_HELP = (
     "Optional key, chosen by the client, that makes a retried create safe: "
@@ -153,7 +153,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     """Fields shared by posts and messages: who wrote it, and moderation."""
 
     serializer_url_field = ItemUrlField
-    shared_fields = ["author", "guest", "created", "client_id", "hidden"]
+    shared_fields = ["author", "guest", "created", "edited_at", "client_id", "hidden"]
 
     author = serializers.CharField(
         source="display_name",
@@ -169,6 +169,12 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         "Moderators hide or show an item by changing it (PATCH).",
     )
     client_id = client_id_field()
+    edited_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When the text was last edited (pages show “(edited)”); "
+        "null if never. Authors edit (PATCH) or delete their own within "
+        "NETSITE_EDIT_WINDOW seconds of writing, moderators anyone's at any time.",
+    )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_guest(self, obj):
@@ -313,6 +319,21 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Field (or parameter) name to its messages; empty unless "
         "the request had invalid fields.",
     )
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    edited_by = serializers.CharField(
+        source="edited_by_name", help_text="Who replaced this text (a username)."
+    )
+
+    class Meta:
+        model = Revision
+        fields = ["id", "text", "created", "edited_by"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "text": {"help_text": "The text as it read before this edit."},
+            "created": {"help_text": "When it was replaced."},
+        }
 
 
 class ReportRequestSerializer(serializers.Serializer):

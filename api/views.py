@@ -40,6 +40,7 @@ from api.serializers import (
     PostSerializer,
     ReportRequestSerializer,
     ReportSerializer,
+    RevisionSerializer,
     RoomCreateSerializer,
     RoomSerializer,
 )
@@ -49,8 +50,8 @@ from chat import services as chat_services
 from chat.models import Message, Room
 from content import bans, reports
 from content.http import client_ip
-from content.models import AuditEntry, Ban, Report
-from content.services import clean_client_id
+from content.models import AuditEntry, Ban, Report, Revision
+from content.services import clean_client_id, delete_item, edit_item
 
 ROOM_KEY_SECONDS = 24 * 60 * 60
 
@@ -138,7 +139,9 @@ class ModeratedViewSetMixin:
         act([item], by=user, via="api")
         item.refresh_from_db()
 
-    # The write path of an update or delete: the app's moderation services.
+    # The write path of an update or delete: content.services, which lets an
+    # author change their own item within NETSITE_EDIT_WINDOW (403 after
+    # that, code too_late) and a moderator anyone's.
     moderation = None  # content.services.Moderation
     text_field = None
 
@@ -148,12 +151,30 @@ class ModeratedViewSetMixin:
         if text is None or text == getattr(serializer.instance, self.text_field):
             return
         with service_errors():
-            serializer.instance = self.moderation.edit(
-                serializer.instance, text, by=self.request.user, via="api"
+            serializer.instance = edit_item(
+                serializer.instance, text=text, by=self.request.user, via="api"
             )
 
     def perform_destroy(self, instance):
-        self.moderation.delete([instance], by=self.request.user, via="api")
+        delete_item(instance, by=self.request.user, via="api")
+
+    @extend_schema(
+        responses={200: RevisionSerializer(many=True)},
+        description="The item's earlier texts, newest first: one per edit, by "
+        "its author or a moderator. For moderators of the item's app only "
+        "(403 for anyone else).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def revisions(self, request, pk=None):
+        item = self.get_object()
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if not is_moderator(request.user, self.moderated_app):
+            raise exceptions.PermissionDenied(
+                "Only moderators may read the earlier versions of an item."
+            )
+        rows = Revision.objects.of(item)
+        return Response(RevisionSerializer(rows, many=True).data)
 
     @extend_schema(
         request=ReportRequestSerializer,
@@ -193,8 +214,11 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
     Board posts, newest first.
 
-    Anyone may read visible posts; signed-in users may post; the author or a
-    board moderator may edit (``body``) or delete a post.
+    Anyone may read visible posts; signed-in users may post. The author may
+    edit (``body``) or delete a post for ``NETSITE_EDIT_WINDOW`` seconds after
+    writing it (then 403, code ``too_late``), a board moderator at any time;
+    ``edited_at`` says when it was last edited, and moderators read the
+    earlier texts at ``revisions/``.
     """
 
     serializer_class = PostSerializer
@@ -353,8 +377,11 @@ class MessageViewSet(
     viewsets.GenericViewSet,
 ):
     """
-    One chat message: the author or a chat moderator may edit (``text``) or
-    delete it. List and create a room's messages at ``/api/rooms/{slug}/messages/``.
+    One chat message: the author may edit (``text``) or delete it for
+    ``NETSITE_EDIT_WINDOW`` seconds after sending it (then 403, code
+    ``too_late``), a chat moderator at any time; moderators read the earlier
+    texts at ``revisions/``. List and create a room's messages at
+    ``/api/rooms/{slug}/messages/``.
     """
 
     serializer_class = MessageSerializer

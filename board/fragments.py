@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-FIELDS = ("id", "display_name", "created", "body", "author_id", "hidden")
+FIELDS = ("id", "display_name", "created", "body", "author_id", "hidden", "edited_at")
 
 
 def _key(post):

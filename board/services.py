@@ -7,7 +7,8 @@ the ``board`` channel-layer group on commit, which the live board stream
 (``/ws/board/``) forwards to open pages. Each event carries its protocol frame
 already encoded as JSON text, so it is encoded once for all listeners:
 
-- ``{"type": "board.post", "text": "..."}`` for a new (or unhidden) post,
+- ``{"type": "board.post", "text": "..."}`` for a new, edited or unhidden post
+  (same id: pages replace what they show),
 - ``{"type": "board.delete", "text": "..."}`` for each hidden or deleted post,
 - ``{"type": "board.clear", "text": "..."}`` when a moderator clears the board.
 """
@@ -36,6 +37,7 @@ def serialize_post(post):
         "guest": post.author_id is None,
         "body": post.body,
         "created": utc_iso(post.created),
+        "edited_at": utc_iso(post.edited_at) if post.edited_at else None,
         "html": post_html(post),
     }
 

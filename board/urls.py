@@ -23,4 +23,13 @@ urlpatterns = [
         )
         for action in ("hide", "unhide", "delete")
     ),
+    *(
+        path(
+            f"posts/<int:pk>/{action}/",
+            getattr(content_views, action),
+            {"model": Post, "via": "board"},
+            name=action,
+        )
+        for action in ("edit", "remove")
+    ),
 ]

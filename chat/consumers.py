@@ -4,8 +4,9 @@ The chat protocol's server side (docs/protocol.md is the reference).
 A ``ChatConsumer`` is one open room page (or terminal client). It joins the
 room's channel-layer group, optionally replays what the client missed
 (``?after=<id>``), then forwards the room's events and turns the client's
-``message`` frames into ``chat.services.post_message`` calls. The services
-publish every change with its frame already encoded, so the handlers here
+``message`` frames into ``chat.services.post_message`` calls (its ``edit``
+and ``delete`` frames into ``content.services.edit_item`` / ``delete_item``).
+The services publish every change with its frame already encoded, so the handlers here
 only forward ``event["text"]``: they never build, copy or mutate an event,
 which the channel layer may share between every member of the process.
 
@@ -28,14 +29,22 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from chat import services
-from chat.models import Room
+from chat.models import Message, Room
 from chat.services import serialize_message
 from content import reports
 from content.bans import Banned
 from content.events import encode_frame, utc_iso
 from content.layers import LayerEventDispatchMixin
+from content.moderators import moderates
 from content.ratelimit import check_rate, rate_ident
-from content.services import clean_client_id, first_error, may_write
+from content.services import (
+    ChangeRefused,
+    clean_client_id,
+    delete_item,
+    edit_item,
+    first_error,
+    may_write,
+)
 from content.sessions import SessionBoundMixin, SessionEnded, is_still_active
 from content.sockets import PersonalGroupsMixin
 
@@ -57,6 +66,9 @@ SERVICE_CODES = frozenset(
 )
 # The codes of a refused report that its error frame keeps.
 REPORT_CODES = frozenset({"empty", "too_long", "own", "hidden"})
+# The codes of a refused edit or delete that its error frame keeps.
+CHANGE_CODES = frozenset({"empty", "too_long", "bad_characters"})
+CLIENT_FRAMES = ("message", "report", "edit", "delete")
 # The frame's names of the service's fields, where they differ.
 FRAME_FIELDS = {"display_name": "name"}
 
@@ -78,12 +90,12 @@ def _parse(text_data):
         return None, ("bad_json", "The frame is not JSON.")
     if not isinstance(frame, dict):
         return None, ("bad_json", 'Send a JSON object with a "type".')
-    if frame.get("type") not in ("message", "report"):
+    if frame.get("type") not in CLIENT_FRAMES:
         shown = repr(frame.get("type"))[:40]
         return frame, (
             "bad_type",
             f"Unknown frame type {shown}: the client may only send "
-            '"message" or "report".',
+            '"message", "report", "edit" or "delete".',
         )
     return frame, None
 
@@ -150,6 +162,23 @@ def _report(room, message_id, **kwargs):
     if message is None:
         return None
     return reports.report_item(item=message, **kwargs)
+
+
+@database_sync_to_async
+def _change(room, message_id, *, user, action, text=None):
+    """
+    Edit or delete message ``message_id`` of ``room`` as ``user``; return the
+    message, ``None`` when the room has no such message that ``user`` may see.
+    """
+    message = room.messages.filter(pk=message_id).select_related("room").first()
+    if message is None or (message.hidden and not moderates(user, Message)):
+        return None
+    if user.is_authenticated and not is_still_active(user):
+        raise SessionEnded
+    if action == "edit":
+        return edit_item(message, text=text, by=user, via="chat")
+    delete_item(message, by=user, via="chat")
+    return message
 
 
 class ChatConsumer(
@@ -219,6 +248,9 @@ class ChatConsumer(
             return
         if frame["type"] == "report":
             await self._receive_report(frame)
+            return
+        if frame["type"] in ("edit", "delete"):
+            await self._receive_change(frame)
             return
         await self._receive_message(frame)
 
@@ -342,6 +374,49 @@ class ChatConsumer(
             )
             return
         await self.send(text_data=encode_frame({"type": "reported", "id": message_id}))
+
+    async def _receive_change(self, frame):
+        action, message_id = frame["type"], frame.get("id")
+        if isinstance(message_id, bool) or not isinstance(message_id, int):
+            await self._refuse("bad_json", '"id" must be a message id (a number).')
+            return
+        text = frame.get("text")
+        if action == "edit" and not isinstance(text, str):
+            await self._refuse("bad_json", '"text" must be a string.', id=message_id)
+            return
+        user = self.scope.get("user")
+        try:
+            message = await _change(
+                self.room, message_id, user=user, action=action, text=text
+            )
+        except Banned as error:
+            await self._refuse("banned", error.message, id=message_id)
+            return
+        except ChangeRefused as error:
+            await self._refuse(error.code, error.message, id=message_id)
+            return
+        except ValidationError as error:
+            _field, code, detail = first_error(error)
+            await self._refuse(
+                code if code in CHANGE_CODES else "bad_json", detail, id=message_id
+            )
+            return
+        except SessionEnded:
+            await self.end_session()
+            return
+        if message is None:
+            await self._refuse(
+                "not_found",
+                f"There is no message {message_id} in this room.",
+                id=message_id,
+            )
+            return
+        if action == "delete":
+            reply = {"type": "deleted", "id": message_id}
+        else:
+            edited_at = utc_iso(message.edited_at) if message.edited_at else None
+            reply = {"type": "edited", "id": message_id, "edited_at": edited_at}
+        await self.send(text_data=encode_frame(reply))
 
     # Room events --------------------------------------------------------------
 

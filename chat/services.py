@@ -9,7 +9,7 @@ encoded once however many members the room has, and consumers forward it as
 is (docs/protocol.md describes the frames):
 
 - ``{"type": "chat.message", "id": N, "text": "..."}`` for a new, edited or
-  unhidden message,
+  unhidden message (an edited one carries ``edited_at``),
 - ``{"type": "chat.delete", "id": N, "text": "..."}`` for a hidden or deleted
   message,
 - ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
@@ -62,6 +62,7 @@ def serialize_message(message):
         "guest": message.author_id is None,
         "text": message.text,
         "created": utc_iso(message.created),
+        "edited_at": utc_iso(message.edited_at) if message.edited_at else None,
         "client_id": message.client_id,
     }
 

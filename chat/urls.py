@@ -24,4 +24,13 @@ urlpatterns = [
         )
         for action in ("hide", "unhide", "delete")
     ),
+    *(
+        path(
+            f"messages/<int:pk>/{action}/",
+            getattr(content_views, action),
+            {"model": Message, "via": "chat"},
+            name=action,
+        )
+        for action in ("edit", "remove")
+    ),
 ]

@@ -28,7 +28,7 @@ from content.http import (
     too_many,
 )
 from content.moderators import can_delete, can_hide, moderates
-from content.services import add_to_form, may_write
+from content.services import add_to_form, change_checker, may_write
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
@@ -99,6 +99,9 @@ def _render_room(request, room, form, *, status=200):
     if not moderates(request.user, Message):
         rows = rows.visible()
     history = list(rows.newest()[:HISTORY])[::-1]
+    may_change = change_checker(request.user)
+    for message in history:
+        message.editable = may_change(message)
     return render(
         request,
         "chat/room.html",
@@ -108,6 +111,7 @@ def _render_room(request, room, form, *, status=200):
             "form": form,
             "can_post": may_write(request.user) and not room.archived,
             "last_id": history[-1].pk if history else 0,
+            "edit_window": settings.NETSITE_EDIT_WINDOW,
             "rights": {
                 "hide": can_hide(request.user, Message),
                 "delete": can_delete(request.user, Message),

@@ -300,6 +300,9 @@ NETSITE_RESERVED_NAMES = env_list(
 NETSITE_REPORT_AUTOHIDE = env_int("NETSITE_REPORT_AUTOHIDE", default=0, minimum=0)
 # Reports per reporter (an account, or a guest's address), COUNT/SECONDS.
 NETSITE_REPORT_RATE = env_rate("NETSITE_REPORT_RATE", default="10/600")
+# Seconds during which authors may edit or delete their own posts and messages
+# (0: never); moderators may at any time.
+NETSITE_EDIT_WINDOW = env_int("NETSITE_EDIT_WINDOW", default=15 * 60, minimum=0)
 # daphne's own WebSocket limits (bytes); `manage.py serve` applies them.
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024

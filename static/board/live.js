@@ -48,8 +48,12 @@
     if (frame.type === "post") {
       var article = fromHtml(frame.html);
       if (!article) return;
-      if (window.netsiteItemActions) window.netsiteItemActions(article, frame.id);
       var existing = document.getElementById("post-" + frame.id);
+      // An edited post keeps the controls this reader had on it (their own
+      // Edit and Delete links among them); a new one gets everyone's.
+      var kept = existing && existing.querySelector(".item-actions");
+      if (kept) article.appendChild(kept);
+      else if (window.netsiteItemActions) window.netsiteItemActions(article, frame.id);
       if (existing) { existing.replaceWith(article); localize(article); return; }
       var empty = posts.querySelector(".empty");
       if (empty) empty.remove();

@@ -4,7 +4,9 @@
 // has stored it, and is sent one at a time, in order, whenever the socket is
 // open. A message refused for going too fast is sent again once the server
 // says it may be; one sent while the socket is down waits for the reconnect,
-// even across a reload of the page.
+// even across a reload of the page. Your own messages (anyone's, for a
+// moderator) carry Edit and Delete while the edit window lasts: they send
+// edit and delete frames, and every open page sees the change live.
 (function () {
   "use strict";
 
@@ -15,6 +17,9 @@
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
   var member = log.getAttribute("data-user");
+  var moderator = log.getAttribute("data-moderator") === "true";
+  var editWindow = parseInt(log.getAttribute("data-edit-window"), 10) || 0;
+  var changing = {}; // message id -> its edit form (or true for a delete), sent
   var storageKey = "netsite.chat.outbox." + log.getAttribute("data-room");
 
   var lastSeen = parseInt(log.getAttribute("data-last-id"), 10) || 0;
@@ -54,7 +59,17 @@
     return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  function buildItem(author, guest, text, created) {
+  function editedMark(iso) {
+    var mark = document.createElement("span");
+    mark.className = "edited";
+    mark.setAttribute("data-edited", iso);
+    var when = new Date(iso);
+    mark.title = "Edited " + (isNaN(when.getTime()) ? iso : when.toLocaleString());
+    mark.textContent = "(edited)";
+    return mark;
+  }
+
+  function buildItem(author, guest, text, created, editedAt) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
@@ -82,7 +97,140 @@
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(body);
+    if (editedAt) {
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(editedMark(editedAt));
+    }
     return item;
+  }
+
+  // Edit and delete ----------------------------------------------------------
+
+  // The server decides; this only offers the controls where it would agree.
+  function mayChange(frame) {
+    if (moderator) return true;
+    if (!member || frame.guest || frame.author !== member || !editWindow) return false;
+    var created = new Date(frame.created).getTime();
+    return !isNaN(created) && Date.now() < created + editWindow * 1000;
+  }
+
+  function ownControls(item, id) {
+    if (item.querySelector(".edit-own")) return;
+    var actions = item.querySelector(".item-actions");
+    if (!actions) {
+      actions = document.createElement("div");
+      actions.className = "item-actions";
+      item.appendChild(actions);
+    }
+    var base = "/chat/messages/" + id + "/";
+    var edit = document.createElement("a");
+    edit.className = "edit-own";
+    edit.href = base + "edit/";
+    edit.textContent = "Edit";
+    actions.prepend(edit);
+    if (!actions.querySelector("form[action$='/delete/']")) {
+      var remove = document.createElement("a");
+      remove.className = "delete-own";
+      remove.href = base + "remove/";
+      remove.textContent = "Delete";
+      edit.after(remove);
+    }
+  }
+
+  function changeNote(item, text) {
+    var shown = item.querySelector(".change-error");
+    if (!text) { if (shown) shown.remove(); return; }
+    if (!shown) {
+      shown = document.createElement("span");
+      shown.className = "change-error chat-error";
+      shown.setAttribute("role", "alert");
+      item.appendChild(shown);
+    }
+    shown.textContent = " " + text;
+  }
+
+  function sendChange(frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function closeEditor(item) {
+    var editor = item.querySelector(".chat-edit");
+    if (editor) editor.remove();
+    var text = item.querySelector(".text");
+    if (text) text.hidden = false;
+  }
+
+  function openEditor(item) {
+    var id = parseInt(item.getAttribute("data-id"), 10);
+    var text = item.querySelector(".text");
+    if (!id || !text || item.querySelector(".chat-edit")) return;
+    var editor = document.createElement("form");
+    editor.className = "chat-edit";
+    var field = document.createElement("input");
+    field.type = "text";
+    field.name = "edit-text";
+    field.value = text.textContent;
+    field.setAttribute("aria-label", "New text of the message");
+    var save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = "Save";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link";
+    cancel.textContent = "Cancel";
+    editor.append(field, save, cancel);
+    text.hidden = true;
+    text.after(editor);
+    field.focus();
+    cancel.addEventListener("click", function () {
+      delete changing[id];
+      changeNote(item, null);
+      closeEditor(item);
+    });
+    editor.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (field.value === text.textContent) { closeEditor(item); return; }
+      changeNote(item, null);
+      if (!sendChange({ type: "edit", id: id, text: field.value })) {
+        changeNote(item, "Not connected: try again in a moment.");
+        return;
+      }
+      changing[id] = editor;
+    });
+  }
+
+  function deleteFromPage(item) {
+    var id = parseInt(item.getAttribute("data-id"), 10);
+    if (!id || !window.confirm("Delete this message for everyone?")) return;
+    changeNote(item, null);
+    if (!sendChange({ type: "delete", id: id })) {
+      changeNote(item, "Not connected: try again in a moment.");
+      return;
+    }
+    changing[id] = true;
+  }
+
+  log.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.edit-own, a.delete-own");
+    if (!link || !socket) return; // without the socket, the links' pages do it
+    var item = link.closest(".chat-message[data-id]");
+    if (!item) return;
+    event.preventDefault();
+    if (link.classList.contains("edit-own")) openEditor(item); else deleteFromPage(item);
+  });
+
+  function onChanged(frame) {
+    var item = document.getElementById("message-" + frame.id);
+    delete changing[frame.id];
+    if (item) closeEditor(item);
+  }
+
+  function onChangeError(frame) {
+    var item = document.getElementById("message-" + frame.id);
+    delete changing[frame.id];
+    if (item) changeNote(item, frame.detail);
   }
 
   function dropEmptyNotice() {
@@ -197,10 +345,13 @@
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
       var own = frame.client_id && find(frame.client_id);
-      var item = buildItem(frame.author, frame.guest, frame.text, frame.created);
+      var item = buildItem(
+        frame.author, frame.guest, frame.text, frame.created, frame.edited_at
+      );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
       if (window.netsiteItemActions) window.netsiteItemActions(item, frame.id);
+      if (mayChange(frame)) ownControls(item, frame.id);
       if (existing) {
         if (existing.classList.contains("delivered")) item.classList.add("delivered");
         existing.replaceWith(item);
@@ -238,6 +389,11 @@
   }
 
   function onError(frame) {
+    // A refused edit or delete names its message, never an outbox entry.
+    if (frame.id && !frame.client_id && changing[frame.id]) {
+      onChangeError(frame);
+      return;
+    }
     var clientId = frame.client_id || inFlight;
     var entry = clientId && find(clientId);
     if (!entry) {
@@ -277,6 +433,7 @@
     switch (frame.type) {
       case "message": showMessage(frame); break;
       case "ack": onAck(frame); break;
+      case "edited": case "deleted": onChanged(frame); break;
       case "delete": {
         var gone = document.getElementById("message-" + frame.id);
         if (gone) gone.remove();
