@@ -626,6 +626,7 @@
   var membersUrl = log.getAttribute("data-members");
   var asked = 0;
   var chosen = -1;
+  var suggestTimer = null;
 
   function mentionAtCaret() {
     var before = input.value.slice(0, input.selectionStart);
@@ -688,7 +689,12 @@
 
   if (input) {
     input.setAttribute("autocomplete", "off");
-    input.addEventListener("input", function () { sendTyping(); suggest(); });
+    input.addEventListener("input", function () {
+      sendTyping();
+      // One question per pause in the typing, not one per key.
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(suggest, 120);
+    });
     input.addEventListener("keydown", function (event) {
       if (!suggestions || suggestions.hidden) return;
       var count = suggestions.children.length;
