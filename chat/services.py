@@ -16,9 +16,10 @@ is (docs/protocol.md describes the frames):
 - ``{"type": "chat.room_deleted"}`` after that clear when the room is deleted:
   each member's connection closes with 4404.
 
-A new message that names members with ``@username`` stores a ``Mention`` of
-each in the same transaction and, on commit, hands a ``mention`` frame to the
-open chat pages of each (their personal group, ``content.sockets``).
+A new message, or an edit, that names members with ``@username`` stores a
+``Mention`` of each not yet named in the same transaction and, on commit,
+hands a ``mention`` frame to the open chat pages of each (their personal
+group, ``content.sockets``).
 """
 
 import logging
@@ -260,7 +261,10 @@ def mention_frame(message):
 
 
 def _mention(message):
-    """Store and announce the mentions of a new ``message`` (not of its author)."""
+    """
+    Store and announce the mentions in ``message`` (new or edited) of members
+    it did not mention yet, its author excepted.
+    """
     names = mentioned_usernames(message.text)
     if not names:
         return
@@ -269,6 +273,7 @@ def _mention(message):
     users = get_user_model().objects.filter(username__in=wanted, is_active=True)
     if message.author_id is not None:
         users = users.exclude(pk=message.author_id)
+    users = users.exclude(chat_mentions__message=message)
     user_ids = list(users.values_list("pk", flat=True))
     if not user_ids:
         return
@@ -280,9 +285,21 @@ def _mention(message):
         publish_on_commit(user_group(user_id), event)
 
 
+class MessageModeration(Moderation):
+    """Chat's moderation services: an edit that names someone new mentions them."""
+
+    def edit(self, item, text, *, by, via, reason=""):
+        with transaction.atomic():
+            item = super().edit(item, text, by=by, via=via, reason=reason)
+            _mention(item)
+        return item
+
+
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
 # from what pages are told (content.services.Moderation).
-moderation = Moderation(Message, shown=_shown, removed=_removed, related=["room"])
+moderation = MessageModeration(
+    Message, shown=_shown, removed=_removed, related=["room"]
+)
 hide_messages = moderation.hide
 unhide_messages = moderation.unhide
 edit_message = moderation.edit

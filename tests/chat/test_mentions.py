@@ -126,3 +126,40 @@ async def test_suggestions_are_present_members_then_recent_authors(
         assert missing.status_code == 404
     finally:
         await here.disconnect()
+
+
+def test_an_edit_that_names_someone_new_mentions_only_them(room, ada, bob):  # noqa: F811
+    carol = type(ada).objects.create_user("carol")
+    message, _ = services.post_message(room=room, text="hi @bob", author=ada)
+    services.edit_message(message, "hi @bob and @carol", by=ada, via="api")
+    services.edit_message(message, "hi @bob and @carol!", by=ada, via="api")
+    assert sorted(Mention.objects.values_list("user__username", flat=True)) == [
+        "bob",
+        "carol",
+    ]
+    assert Mention.objects.get(user=carol).message == message
+
+
+async def test_an_edit_through_the_api_notifies_who_it_newly_names(
+    room,
+    ada,  # noqa: F811
+    bob,  # noqa: F811
+):
+    from rest_framework.test import APIClient
+
+    message, _ = await sync_to_async(services.post_message)(
+        room=room, text="hi", author=ada
+    )
+    listener = await socket_as(bob, f"/ws/chat/{room.slug}/")
+    assert (await listener.connect())[0]
+    try:
+        api = APIClient()
+        api.force_authenticate(ada)
+        response = await sync_to_async(api.patch)(
+            f"/api/messages/{message.pk}/", {"text": "hi @bob"}, format="json"
+        )
+        assert response.status_code == 200
+        frames = [await receive(listener), await receive(listener)]
+        assert sorted(frame["type"] for frame in frames) == ["mention", "message"]
+    finally:
+        await listener.disconnect()
