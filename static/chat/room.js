@@ -440,7 +440,10 @@
   }
 
   function showMessage(frame) {
-    stoppedTyping(typistKey(frame.author, frame.guest));
+    // A new message from someone typing ends their indicator; an edit does not.
+    if (!document.getElementById("message-" + frame.id)) {
+      stoppedTyping(typistKey(frame.author, frame.guest));
+    }
     stickToBottom(function () {
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
