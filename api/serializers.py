@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
 from board.models import Post
-from chat.models import Message, Room
+from chat.models import Mention, Message, Room
 from content.models import AuditEntry, Ban, Report, Revision
 
 CLIENT_ID_HELP = (
@@ -286,6 +286,28 @@ class MessageCreateSerializer(MessageSerializer):
 
     class Meta(MessageSerializer.Meta):
         fields = [f for f in MessageSerializer.Meta.fields if f != "hidden"]
+
+
+class PresenceSerializer(serializers.Serializer):
+    """Who has a room open now (the chat protocol's ``presence`` frame)."""
+
+    members = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Usernames of the signed-in members in the room, sorted.",
+    )
+    guests = serializers.IntegerField(
+        min_value=0, help_text="How many guests (browsers, else addresses)."
+    )
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    """A chat message that names the caller with ``@username``."""
+
+    message = MessageSerializer(read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = ["id", "message"]
 
 
 class MeSerializer(serializers.Serializer):

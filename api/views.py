@@ -33,11 +33,13 @@ from api.permissions import HasModelPermission, IsAuthorOrModerator, is_moderato
 from api.serializers import (
     AuditEntrySerializer,
     BanSerializer,
+    MentionSerializer,
     MeSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     PostCreateSerializer,
     PostSerializer,
+    PresenceSerializer,
     ReportRequestSerializer,
     ReportSerializer,
     RevisionSerializer,
@@ -46,8 +48,9 @@ from api.serializers import (
 )
 from board import services as board_services
 from board.models import Post
+from chat import presence
 from chat import services as chat_services
-from chat.models import Message, Room
+from chat.models import Mention, Message, Room
 from content import bans, reports
 from content.http import client_ip
 from content.models import AuditEntry, Ban, Report, Revision
@@ -316,6 +319,23 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         chat_services.delete_room(room=instance, by=self.request.user, via="api")
 
+    @extend_schema(responses=PresenceSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[permissions.AllowAny],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def presence(self, request, slug=None):
+        """
+        Who has the room open now: members by username and a count of guests,
+        across every server process; as the socket's ``presence`` frame.
+        """
+        room = self.get_object()
+        frame = presence.read(room.pk)
+        return Response({"members": frame["members"], "guests": frame["guests"]})
+
 
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
@@ -391,6 +411,24 @@ class MessageViewSet(
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
+
+
+class MentionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """
+    The caller's mentions: the visible chat messages that name them with
+    ``@username``, newest first. Signed-in members only.
+    """
+
+    serializer_class = MentionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Mention.objects.none()
+        return Mention.objects.of(self.request.user)
+
+    def pagination_ordering(self):
+        return "-id"
 
 
 class ModerationRecordsMixin:
@@ -545,6 +583,7 @@ class ApiRootView(APIView):
             {
                 "posts": link("post-list"),
                 "rooms": link("room-list"),
+                "mentions": link("mention-list"),
                 "reports": link("report-list"),
                 "bans": link("ban-list"),
                 "moderation_log": link("auditentry-list"),

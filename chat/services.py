@@ -15,25 +15,33 @@ is (docs/protocol.md describes the frames):
 - ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
 - ``{"type": "chat.room_deleted"}`` after that clear when the room is deleted:
   each member's connection closes with 4404.
+
+A new message, or an edit, that names members with ``@username`` stores a
+``Mention`` of each not yet named in the same transaction and, on commit,
+hands a ``mention`` frame to the open chat pages of each (their personal
+group, ``content.sockets``).
 """
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from chat.models import Message, Room
+from chat.models import Mention, Message, Room
 from content import audit, bulk, queue
 from content.bans import refuse_banned
 from content.events import encode_frame, publish_on_commit, utc_iso
+from content.markup import mentioned_usernames
 from content.services import (
     Moderation,
     create_item,
     invalid,
     refuse_unstorable,
 )
+from content.sockets import notice_event, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +100,14 @@ def room_deleted_event():
     return {"type": "chat.room_deleted"}
 
 
+# Addresses under /chat/ that are pages of their own, not rooms.
+RESERVED_SLUGS = frozenset({"mentions"})
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
-    while Room.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Room.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -217,21 +229,77 @@ def post_message(
     """
     if room.archived:
         raise invalid("text", ARCHIVED, "archived")
-    return create_item(
-        Message,
-        text=text,
-        author=author,
-        display_name=display_name,
-        client_id=client_id,
-        shown=_shown,
-        address=address,
-        room=room,
+    with transaction.atomic():
+        message, created = create_item(
+            Message,
+            text=text,
+            author=author,
+            display_name=display_name,
+            client_id=client_id,
+            shown=_shown,
+            address=address,
+            room=room,
+        )
+        if created:
+            _mention(message)
+    return message, created
+
+
+def mention_frame(message):
+    """Return the ``mention`` frame that tells a member ``message`` names them."""
+    return {
+        "type": "mention",
+        "id": message.pk,
+        "room": message.room.slug,
+        "room_title": message.room.title,
+        "author": message.display_name,
+        "guest": message.author_id is None,
+        "text": message.text,
+        "created": utc_iso(message.created),
+        "url": message.get_absolute_url(),
+    }
+
+
+def _mention(message):
+    """
+    Store and announce the mentions in ``message`` (new or edited) of members
+    it did not mention yet, its author excepted.
+    """
+    names = mentioned_usernames(message.text)
+    if not names:
+        return
+    # "@ada." ends a sentence more often than it names "ada.".
+    wanted = set(names) | {name.rstrip(".") for name in names}
+    users = get_user_model().objects.filter(username__in=wanted, is_active=True)
+    if message.author_id is not None:
+        users = users.exclude(pk=message.author_id)
+    users = users.exclude(chat_mentions__message=message)
+    user_ids = list(users.values_list("pk", flat=True))
+    if not user_ids:
+        return
+    Mention.objects.bulk_create(
+        [Mention(message=message, user_id=user_id) for user_id in user_ids]
     )
+    event = notice_event("mention", encode_frame(mention_frame(message)))
+    for user_id in user_ids:
+        publish_on_commit(user_group(user_id), event)
+
+
+class MessageModeration(Moderation):
+    """Chat's moderation services: an edit that names someone new mentions them."""
+
+    def edit(self, item, text, *, by, via, reason=""):
+        with transaction.atomic():
+            item = super().edit(item, text, by=by, via=via, reason=reason)
+            _mention(item)
+        return item
 
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
 # from what pages are told (content.services.Moderation).
-moderation = Moderation(Message, shown=_shown, removed=_removed, related=["room"])
+moderation = MessageModeration(
+    Message, shown=_shown, removed=_removed, related=["room"]
+)
 hide_messages = moderation.hide
 unhide_messages = moderation.unhide
 edit_message = moderation.edit

@@ -8,7 +8,9 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("mentions/", views.mentions, name="mentions"),
     path("<str:slug>/", views.room, name="room"),
+    path("<str:slug>/members/", views.members, name="members"),
     path(
         "messages/<int:pk>/report/",
         content_views.report,

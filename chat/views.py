@@ -7,16 +7,18 @@ every open room page sees it live.
 from collections import Counter
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from chat import services
+from chat import presence, services
 from chat.forms import MessageForm, RoomForm
-from chat.models import Message, Room
+from chat.models import Mention, Message, Room
 from content.bans import Banned
 from content.http import (
     HttpResponseSeeOther,
@@ -31,6 +33,10 @@ from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, change_checker, may_write
 
 HISTORY = 50
+MENTIONS_SHOWN = 100
+# Suggestions for an "@" in the composer: how many, from how many recent messages.
+MEMBERS_SHOWN = 8
+RECENT_AUTHORS_FROM = 200
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
 ROOM_CREATE_RATE = (5, 3600)
 ROOMS_SHOWN = 100
@@ -112,6 +118,7 @@ def _render_room(request, room, form, *, status=200):
             "can_post": may_write(request.user) and not room.archived,
             "last_id": history[-1].pk if history else 0,
             "edit_window": settings.NETSITE_EDIT_WINDOW,
+            "presence": presence.read(room.pk),
             "rights": {
                 "hide": can_hide(request.user, Message),
                 "delete": can_delete(request.user, Message),
@@ -151,3 +158,35 @@ def room(request, slug):
         return _render_room(request, room, form, status=400)
     remember_guest_name(request, form)
     return HttpResponseSeeOther(room.get_absolute_url())
+
+
+@require_GET
+def members(request, slug):
+    """
+    Return, as JSON, the usernames an ``@`` in the room's composer may
+    complete to: the members present and the room's recent authors, those
+    starting with ``?q=`` (any case) first present, then most recent.
+    """
+    room = get_object_or_404(Room, slug=slug)
+    prefix = request.GET.get("q", "").casefold()
+    recent = (
+        room.messages.visible()
+        .filter(author__isnull=False)
+        .newest()
+        .values_list("author__username", flat=True)[:RECENT_AUTHORS_FROM]
+    )
+    found = []
+    for name in [*presence.read(room.pk)["members"], *recent]:
+        if name.casefold().startswith(prefix) and name not in found:
+            found.append(name)
+            if len(found) == MEMBERS_SHOWN:
+                break
+    return JsonResponse({"members": found})
+
+
+@login_required
+@require_GET
+def mentions(request):
+    """The messages that mention the reader, newest first."""
+    shown = list(Mention.objects.of(request.user)[:MENTIONS_SHOWN])
+    return render(request, "chat/mentions.html", {"mentions": shown})

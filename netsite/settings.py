@@ -279,6 +279,9 @@ CORS_URLS_REGEX = r"^/api/.*$"
 NETSITE_ANONYMOUS_POSTING = env_bool("NETSITE_ANONYMOUS_POSTING", default=True)
 NETSITE_BOARD_FLOOD = env_rate("NETSITE_BOARD_FLOOD", default="5/30")
 NETSITE_CHAT_RATE = env_rate("NETSITE_CHAT_RATE", default="10/5")
+# Seconds a process's share of a room's presence outlives its last heartbeat
+# (chat.presence): the longest a dead process's people still show as present.
+NETSITE_PRESENCE_TTL = env_int("NETSITE_PRESENCE_TTL", default=30, minimum=3)
 # Names no guest may post under, in any case or look-alike letters
 # (content.names); members' usernames are reserved for them as well.
 NETSITE_RESERVED_NAMES = env_list(

@@ -7,6 +7,12 @@
 // even across a reload of the page. Your own messages (anyone's, for a
 // moderator) carry Edit and Delete while the edit window lasts: they send
 // edit and delete frames, and every open page sees the change live.
+//
+// The page also shows who is here (presence frames), who is typing (typing
+// frames, sent at most every TYPING_EVERY ms while the text changes, shown for
+// TYPING_SHOWN ms unless renewed, gone as soon as that person's message
+// arrives), suggests members after an "@" in the text, and counts mentions of
+// the reader in the page title: "(1) Lobby · netsite".
 (function () {
   "use strict";
 
@@ -30,6 +36,14 @@
   var inFlight = null; // client_id of the message sent and not yet answered
   var holdTimer = null; // set while the server asked us to wait (rate_limited)
   var counter = 0;
+  var TYPING_EVERY = 3000;
+  var TYPING_SHOWN = 5000;
+  var presenceLine = document.getElementById("chat-presence");
+  var typingLine = document.getElementById("chat-typing");
+  var typists = {}; // "name|guest" -> {name, timer}
+  var typingSentAt = 0;
+  var baseTitle = document.title;
+  var mentions = 0;
 
   function setStatus(state, text) {
     statusLine.hidden = false;
@@ -44,7 +58,8 @@
 
   function socketUrl(after) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + location.host + log.getAttribute("data-socket") + "?after=" + after;
+    return scheme + location.host + log.getAttribute("data-socket") + "?after=" + after +
+      "&presence=1";
   }
 
   function newClientId() {
@@ -340,7 +355,95 @@
     item.classList.add("delivered");
   }
 
+  // Presence, typing and mentions ----------------------------------------------
+
+  function showPresence(frame) {
+    if (!presenceLine) return;
+    presenceLine.textContent = "Here now: ";
+    var members = frame.members || [];
+    members.forEach(function (name, i) {
+      var span = document.createElement("span");
+      span.className = "present-member";
+      span.textContent = name;
+      presenceLine.appendChild(span);
+      if (i < members.length - 1) presenceLine.appendChild(document.createTextNode(", "));
+    });
+    if (members.length && frame.guests) presenceLine.appendChild(document.createTextNode(" and "));
+    if (frame.guests) {
+      var guests = document.createElement("span");
+      guests.className = "present-guests";
+      guests.textContent = frame.guests + (frame.guests === 1 ? " guest" : " guests");
+      presenceLine.appendChild(guests);
+    }
+    if (!members.length && !frame.guests) presenceLine.appendChild(document.createTextNode("nobody yet"));
+    presenceLine.appendChild(document.createTextNode("."));
+  }
+
+  function showTypists() {
+    if (!typingLine) return;
+    var names = Object.keys(typists).map(function (key) { return typists[key].name; });
+    if (!names.length) typingLine.textContent = "";
+    else if (names.length === 1) typingLine.textContent = names[0] + " is typing…";
+    else if (names.length === 2) typingLine.textContent = names[0] + " and " + names[1] + " are typing…";
+    else typingLine.textContent = "Several people are typing…";
+  }
+
+  function typistKey(name, guest) { return name + "|" + (guest ? "guest" : "member"); }
+
+  function stoppedTyping(key) {
+    var typist = typists[key];
+    if (!typist) return;
+    clearTimeout(typist.timer);
+    delete typists[key];
+    showTypists();
+  }
+
+  function onTyping(frame) {
+    var key = typistKey(frame.name, frame.guest);
+    var typist = typists[key] || (typists[key] = { name: frame.name, timer: null });
+    clearTimeout(typist.timer);
+    typist.timer = setTimeout(function () { stoppedTyping(key); }, TYPING_SHOWN);
+    showTypists();
+  }
+
+  function sendTyping() {
+    if (!input || !input.value.trim()) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    var now = Date.now();
+    if (now - typingSentAt < TYPING_EVERY) return;
+    typingSentAt = now;
+    var frame = { type: "typing" };
+    if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
+    socket.send(JSON.stringify(frame));
+  }
+
+  function showTitle() {
+    document.title = (mentions ? "(" + mentions + ") " : "") + baseTitle;
+  }
+
+  function onMention(frame) {
+    mentions += 1;
+    showTitle();
+    if (window.Notification && Notification.permission === "granted" &&
+        (document.hidden || frame.room !== log.getAttribute("data-room"))) {
+      var note = new Notification(frame.author + " mentioned you in " + frame.room_title, {
+        body: frame.text, tag: "netsite-mention-" + frame.id
+      });
+      note.onclick = function () { window.focus(); location.href = frame.url; };
+    }
+  }
+
+  function seen() {
+    if (document.hidden || !mentions) return;
+    mentions = 0;
+    showTitle();
+  }
+
   function showMessage(frame) {
+    // A new message from someone typing ends their indicator; an edit does not.
+    if (!document.getElementById("message-" + frame.id)) {
+      stoppedTyping(typistKey(frame.author, frame.guest));
+    }
     stickToBottom(function () {
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
@@ -450,6 +553,9 @@
         reconnectNow();
         break;
       case "error": onError(frame); break;
+      case "presence": showPresence(frame); break;
+      case "typing": onTyping(frame); break;
+      case "mention": onMention(frame); break;
     }
   }
 
@@ -508,12 +614,116 @@
       var frame = { type: "message", text: text, client_id: newClientId() };
       if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
       input.value = "";
+      typingSentAt = 0; // the next words start a new "is typing"
+      closeSuggestions();
       enqueue(frame);
       if (!socket || socket.readyState !== WebSocket.OPEN) {
         setStatus("closed", "Not connected: your message is kept and will be sent.");
       }
     });
   }
+
+  // Suggestions after "@" ------------------------------------------------------
+
+  var suggestions = document.getElementById("chat-suggestions");
+  var membersUrl = log.getAttribute("data-members");
+  var asked = 0;
+  var chosen = -1;
+  var suggestTimer = null;
+
+  function mentionAtCaret() {
+    var before = input.value.slice(0, input.selectionStart);
+    var found = /(^|[^\w])@([\w.@+-]*)$/.exec(before);
+    return found ? { prefix: found[2], start: before.length - found[2].length } : null;
+  }
+
+  function closeSuggestions() {
+    if (!suggestions) return;
+    suggestions.hidden = true;
+    suggestions.textContent = "";
+    chosen = -1;
+  }
+
+  function choose(index) {
+    var items = suggestions.children;
+    for (var i = 0; i < items.length; i++) {
+      items[i].setAttribute("aria-selected", i === index ? "true" : "false");
+    }
+    chosen = index;
+  }
+
+  function complete(name) {
+    var at = mentionAtCaret();
+    if (!at) return;
+    var end = input.selectionStart;
+    input.value = input.value.slice(0, at.start) + name + " " + input.value.slice(end);
+    var caret = at.start + name.length + 1;
+    input.setSelectionRange(caret, caret);
+    closeSuggestions();
+    input.focus();
+  }
+
+  function suggest() {
+    var at = mentionAtCaret();
+    if (!at || !suggestions || !membersUrl) { closeSuggestions(); return; }
+    var ticket = ++asked;
+    fetch(membersUrl + "?q=" + encodeURIComponent(at.prefix), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { members: [] }; })
+      .then(function (data) {
+        if (ticket !== asked) return; // a newer question is on its way
+        closeSuggestions();
+        var names = (data.members || []).filter(function (name) { return name !== member; });
+        if (!names.length) return;
+        names.forEach(function (name) {
+          var item = document.createElement("li");
+          item.setAttribute("role", "option");
+          item.textContent = "@" + name;
+          item.addEventListener("mousedown", function (event) {
+            event.preventDefault(); // keep the focus in the text
+            complete(name);
+          });
+          suggestions.appendChild(item);
+        });
+        suggestions.hidden = false;
+        choose(0);
+      })
+      .catch(function () {});
+  }
+
+  if (input) {
+    input.setAttribute("autocomplete", "off");
+    input.addEventListener("input", function () {
+      sendTyping();
+      // One question per pause in the typing, not one per key.
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(suggest, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (!suggestions || suggestions.hidden) return;
+      var count = suggestions.children.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        choose((chosen + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        complete(suggestions.children[Math.max(chosen, 0)].textContent.slice(1));
+      } else if (event.key === "Escape") {
+        closeSuggestions();
+      }
+    });
+    input.addEventListener("blur", closeSuggestions);
+  }
+
+  // Browser notifications are asked for only when the reader clicks for them.
+  var notify = document.getElementById("chat-notify");
+  if (notify && window.Notification && Notification.permission === "default") {
+    notify.hidden = false;
+    notify.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { notify.hidden = true; });
+    });
+  }
+  window.addEventListener("focus", seen);
+  document.addEventListener("visibilitychange", seen);
 
   window.addEventListener("online", function () {
     if (retryTimer) { clearTimeout(retryTimer); connect(); }

@@ -154,3 +154,42 @@ async def test_report_and_moderation_frames_match_their_schemas(
     finally:
         await client.disconnect()
         await watcher.disconnect()
+
+
+async def test_presence_typing_and_mention_frames_match_their_schemas(
+    room, django_user_model
+):
+    from tests.content.conftest import socket_as
+
+    def make_users():
+        return [django_user_model.objects.create_user(n) for n in ("ada", "bob")]
+
+    ada, bob = await sync_to_async(make_users)()
+    reader = await socket_as(bob, f"/ws/chat/{room.slug}/?presence=1")
+    guest = await socket_as(None, f"/ws/chat/{room.slug}/?presence=1")
+    writer = await socket_as(ada, f"/ws/chat/{room.slug}/")
+    try:
+        for client in (reader, guest, writer):
+            assert (await client.connect())[0]
+        check("presence", await receive(reader))
+        typing = {"type": "typing", "name": "Zoë"}
+        check("client-typing", typing)
+        await send(guest, typing)
+        frame = await receive(reader)
+        while frame["type"] == "presence":
+            check("presence", frame)
+            frame = await receive(reader)
+        check("typing", frame)
+        await send(writer, {"type": "message", "text": "hi @bob", "client_id": "m"})
+        frames = [await receive(reader) for _ in range(2)]
+        while {"mention", "message"} - {f["type"] for f in frames}:
+            frames.append(await receive(reader))
+        for frame in frames:
+            check(frame["type"], frame)
+    finally:
+        for client in (reader, guest, writer):
+            await client.disconnect()
+    client_schema = Draft202012Validator(
+        json.loads((SCHEMAS / "client-typing.schema.json").read_text())
+    )
+    assert not client_schema.is_valid({"type": "typing", "name": 7})
