@@ -83,6 +83,8 @@ def client_id_field():
 # address that only differs by the item's id is reversed once per response,
 # with this in place of the id, and filled in for each item.
 ID_SLOT = "0id0"
+# The same for site addresses whose id goes through an ``<int:...>`` converter.
+NUMBER_SLOT = 4611686018427387911
 
 
 def _once_per_response(field, key, build):
@@ -141,9 +143,9 @@ class HtmlUrlField(serializers.Field):
         template = _once_per_response(
             self,
             ("html", type(value)),
-            lambda: self._absolute(type(value)(pk=ID_SLOT).get_absolute_url()),
+            lambda: self._absolute(type(value)(pk=NUMBER_SLOT).get_absolute_url()),
         )
-        return template.replace(ID_SLOT, str(value.pk))
+        return template.replace(str(NUMBER_SLOT), str(value.pk))
 
 
 HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
