@@ -180,7 +180,9 @@ def _render_topic(request, starter, form, *, status=200):
     before = _parse_id(request, "before")
     start = _parse_id(request, "from")
     if sum(value is not None for value in (after, before, start)) > 1:
-        raise BadRequest("Use one of ‘after’, ‘before’ and ‘from’, not several.")
+        raise BadRequest(
+            "Use one of the ‘after’, ‘before’ and ‘from’ parameters, not several."
+        )
     replies, older, newer = _topic_page(
         request, starter, after=after, before=before, start=start
     )
@@ -212,15 +214,24 @@ def _starter(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def topic(request, pk):
-    starter = _starter(request, pk)
     if request.method != "POST":
+        starter = _starter(request, pk)
         form = ReplyForm(user=request.user, initial=remembered_guest_name(request))
         return _render_topic(request, starter, form)
 
-    here = reverse("board:topic", args=[starter.pk])
     if not may_write(request.user):
-        return redirect_to_login(here)
+        return redirect_to_login(reverse("board:topic", args=[pk]))
     form = ReplyForm(request.POST, user=request.user)
+    starter = _readable(request).filter(topic__isnull=True, pk=pk).first()
+    if starter is None:
+        # Hidden or deleted since the page was shown: say so, and hand the
+        # writer's text back rather than lose it.
+        return render(
+            request,
+            "board/gone.html",
+            {"text": request.POST.get("body", ""), "topic_id": pk},
+            status=404,
+        )
     if not form.is_valid():
         return _render_topic(request, starter, form, status=400)
 
