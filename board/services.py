@@ -44,7 +44,7 @@ from content.services import (
 logger = logging.getLogger(__name__)
 
 BOARD_GROUP = "board"
-NO_TOPIC = "There is no topic {id} to reply to: it may have been hidden or deleted."
+NO_TOPIC = "There is no topic {id}: it may have been hidden or deleted."
 
 
 def topic_group(topic_id):
