@@ -16,10 +16,13 @@ def every_post_starts_a_topic(apps, schema_editor):
     its activity its own time and author, with no replies.
     """
     Post = apps.get_model("board", "Post")
-    body = Concat(Replace("body", Value("\r"), Value("")), Value("\n"))
-    first_line = Substr(body, 1, StrIndex(body, Value("\n")) - 1)
+    # Text throughout: PostgreSQL's CONCAT needs to know.
+    text = models.TextField()
+    cr, lf, empty = (Value(v, output_field=text) for v in ("\r", "\n", ""))
+    body = Concat(Replace("body", cr, empty, output_field=text), lf, output_field=text)
+    first_line = Substr(body, 1, StrIndex(body, lf) - 1, output_field=text)
     Post.objects.update(
-        title=Left(Trim(first_line), TITLE_LENGTH_FROM_BODY),
+        title=Left(Trim(first_line), TITLE_LENGTH_FROM_BODY, output_field=text),
         last_activity=F("created"),
         last_poster=F("display_name"),
     )
