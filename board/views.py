@@ -60,6 +60,16 @@ def _parse_cursor(request):
     raw = request.GET.get("before")
     if raw is None:
         return None
+    if raw.isdigit() and len(raw) <= 18:
+        # A bare topic id, as links of the board before topics read: the
+        # position of that topic now.
+        moment = (
+            Post.objects.filter(pk=int(raw), topic__isnull=True)
+            .values_list("last_activity", flat=True)
+            .first()
+        )
+        if moment is not None:
+            return moment, int(raw)
     micros, _, post_id = raw.partition("_")
     if not (micros.isdigit() and post_id.isdigit()) or len(raw) > 40:
         raise BadRequest(

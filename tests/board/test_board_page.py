@@ -101,6 +101,14 @@ def test_a_malformed_before_parameter_is_a_clear_400(client, value):
     assert "must be a position on the board" in response.content.decode()
 
 
+def test_a_bare_topic_id_pages_back_from_that_topic(client):
+    make_posts(60)
+    topic = Post.objects.order_by("id")[20]
+    by_id = ids_on(client.get(f"/board/?before={topic.pk}").content.decode())
+
+    assert by_id == list(range(topic.pk - 1, 0, -1))
+
+
 def test_an_empty_board_says_so(client):
     assert "No posts yet" in client.get("/board/").content.decode()
 
