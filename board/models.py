@@ -8,8 +8,14 @@ TITLE_LENGTH_FROM_BODY = 80
 
 
 def title_from_body(body):
-    """Return a title made of a body: its first line, at most 80 characters."""
-    return body.replace("\r", "").split("\n", 1)[0].strip()[:TITLE_LENGTH_FROM_BODY]
+    """
+    Return a title made of a body: its first line, at most 80 characters (a
+    longer one is cut to 79 and an ellipsis).
+    """
+    line = body.replace("\r", "").split("\n", 1)[0].strip(" ")
+    if len(line) > TITLE_LENGTH_FROM_BODY:
+        return line[: TITLE_LENGTH_FROM_BODY - 1] + "…"
+    return line
 
 
 class PostQuerySet(ModeratedQuerySet):

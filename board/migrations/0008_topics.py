@@ -4,8 +4,17 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Left, Replace, StrIndex, Substr, Trim
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import (
+    Concat,
+    Left,
+    Length,
+    Replace,
+    StrIndex,
+    Substr,
+    Trim,
+)
+from django.db.models.lookups import GreaterThan
 
 TITLE_LENGTH_FROM_BODY = 80  # board.models.title_from_body, as of this migration
 
@@ -39,9 +48,20 @@ def every_post_starts_a_topic(apps, schema_editor):
     text = models.TextField()
     cr, lf, empty = (Value(v, output_field=text) for v in ("\r", "\n", ""))
     body = Concat(Replace("body", cr, empty, output_field=text), lf, output_field=text)
-    first_line = Substr(body, 1, StrIndex(body, lf) - 1, output_field=text)
+    first_line = Trim(
+        Substr(body, 1, StrIndex(body, lf) - 1, output_field=text), output_field=text
+    )
+    cut = Concat(
+        Left(first_line, TITLE_LENGTH_FROM_BODY - 1, output_field=text),
+        Value("…", output_field=text),
+        output_field=text,
+    )
     Post.objects.update(
-        title=Left(Trim(first_line), TITLE_LENGTH_FROM_BODY, output_field=text),
+        title=Case(
+            When(GreaterThan(Length(first_line), TITLE_LENGTH_FROM_BODY), then=cut),
+            default=first_line,
+            output_field=text,
+        ),
         last_activity=F("created"),
         last_poster=F("display_name"),
     )

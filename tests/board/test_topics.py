@@ -42,7 +42,8 @@ def test_a_new_post_starts_a_topic_titled_by_its_first_line():
 
 @pytest.mark.django_db
 def test_a_long_first_line_makes_a_title_of_eighty_characters():
-    assert topic(body="x" * 300).title == "x" * 80
+    assert topic(body="x" * 300).title == "x" * 79 + "…"
+    assert topic(body="y" * 80).title == "y" * 80
 
 
 @pytest.mark.django_db
