@@ -300,8 +300,9 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
     ``rows`` yields ``(label, row)`` pairs. ``row`` is a post as ``manage.py
     export`` writes it, with typed values (``id``, ``created`` as an aware
     datetime, ``author`` and ``hidden_by`` as usernames, ``display_name``,
-    ``body``, ``client_id``, ``hidden``, ``hidden_at``); ``label`` names the
-    row in error messages ("line 7").
+    ``body``, ``client_id``, ``hidden``, ``hidden_at``, and ``topic`` for a
+    reply or ``title`` for a topic's first post); ``label`` names the row in
+    error messages ("line 7").
 
     Every row is checked, and one ``ValidationError`` lists each bad row; the
     transaction then rolls back, so nothing is stored. A row whose id is
@@ -310,32 +311,59 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
     a file twice adds nothing. An ``author`` missing on this site is an error,
     unless ``keep_unknown_authors`` keeps the post as a guest's under its
     ``display_name``; an unknown ``hidden_by`` is dropped (the post stays
-    hidden). No events are published.
+    hidden). A reply's topic must come earlier in the file or be stored
+    already; the topics replied to are counted again. No events are
+    published.
     """
     users = bulk.UserIds()
-    added, skipped = bulk.import_rows(
-        Post,
-        rows,
-        clean=lambda row: _as_topic(
-            bulk.clean_imported(
-                Post, row, users, keep_unknown_authors=keep_unknown_authors
-            )
-        ),
-        batch_size=batch_size,
-        progress=progress,
-    )
+    topics = _ImportedTopics()
+    with transaction.atomic():
+        added, skipped = bulk.import_rows(
+            Post,
+            rows,
+            clean=lambda row: topics.clean(
+                bulk.clean_imported(
+                    Post, row, users, keep_unknown_authors=keep_unknown_authors
+                ),
+                row,
+            ),
+            batch_size=batch_size,
+            progress=progress,
+        )
+        recount_topics(topics.replied)
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 
 
-def _as_topic(fields):
-    """An imported post's fields, as a topic of its own (exports keep no topics)."""
-    return {
-        **fields,
-        "title": title_from_body(fields["body"]),
-        "last_activity": fields["created"],
-        "last_poster": fields["display_name"],
-    }
+class _ImportedTopics:
+    """The topic fields of imported posts, and the topics they reply to."""
+
+    def __init__(self):
+        self.starters = set()  # the file's topics so far
+        self.replied = set()
+
+    def clean(self, fields, row):
+        topic = row.get("topic")
+        if topic is None:
+            self.starters.add(fields["id"])
+            return {
+                **fields,
+                "title": clean_title(row.get("title"), fields["body"]),
+                "last_activity": fields["created"],
+                "last_poster": fields["display_name"],
+            }
+        if row.get("title"):
+            raise invalid("title", "a reply has no title of its own.")
+        if topic not in self.starters:
+            if not Post.objects.filter(pk=topic, topic__isnull=True).exists():
+                raise invalid(
+                    "topic",
+                    f"there is no topic {topic}, neither earlier in the file "
+                    "nor on this site.",
+                )
+            self.starters.add(topic)
+        self.replied.add(topic)
+        return {**fields, "topic_id": topic}
 
 
 def seed_posts(*, count, rng, batch_size=10_000, progress=None):
