@@ -29,9 +29,10 @@ class PostQuerySet(ModeratedQuerySet):
 
     def active_before(self, last_activity, post_id):
         """Keyset page of ``topics()``: those after ``(last_activity, post_id)``."""
-        return self.filter(
-            Q(last_activity__lt=last_activity)
-            | Q(last_activity=last_activity, id__lt=post_id)
+        # The bare ``<=`` lets the database seek to the position in the index
+        # instead of scanning to it.
+        return self.filter(last_activity__lte=last_activity).filter(
+            Q(last_activity__lt=last_activity) | Q(id__lt=post_id)
         )
 
     def replies_to(self, topic_id):
@@ -97,7 +98,14 @@ class Post(ModeratedContent):
                 condition=Q(topic__isnull=True),
                 name="board_topic_activity",
             ),
-            models.Index(fields=["topic", "id"], name="board_post_topic"),
+            # Replies only: a topics query ("topic IS NULL") must find no
+            # use for it, or SQLite's planner takes it over the one above
+            # and sorts every topic.
+            models.Index(
+                fields=["topic", "id"],
+                condition=Q(topic__isnull=False),
+                name="board_post_topic",
+            ),
         ]
         constraints = [
             retry_constraint("author_id", "client_id", name="board_post_unique_retry")

@@ -136,6 +136,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="post",
-            index=models.Index(fields=["topic", "id"], name="board_post_topic"),
+            index=models.Index(
+                condition=models.Q(("topic__isnull", False)),
+                fields=["topic", "id"],
+                name="board_post_topic",
+            ),
         ),
     ]
