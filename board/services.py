@@ -33,7 +33,9 @@ from board.fragments import post_html
 from board.models import Post, title_from_body
 from content import bulk
 from content.events import encode_frame, publish_on_commit, utc_iso
+from content.moderators import can_delete
 from content.services import (
+    ChangeRefused,
     Moderation,
     clean_text,
     create_item,
@@ -230,14 +232,27 @@ class PostModeration(Moderation):
             recount_topics(items)
         return count
 
-    def delete(self, items, **kwargs):
+    def delete(self, items, *, by, **kwargs):
         ids = [getattr(item, "pk", item) for item in items]
         with transaction.atomic():
             topics = set(
                 Post.objects.filter(pk__in=ids).values_list("topic_id", flat=True)
             )
-            replies = Post.objects.filter(topic_id__in=ids).values_list("id", flat=True)
-            count = super().delete([*ids, *replies], **kwargs)
+            replies = Post.objects.filter(topic_id__in=ids)
+            if (
+                by is not None
+                and not can_delete(by, Post)
+                and replies.exclude(author=by).exists()
+            ):
+                # As with a room: what others wrote is not the author's to
+                # delete.
+                raise ChangeRefused(
+                    "Others replied to this topic, so only a moderator may "
+                    "delete it: edit your post instead.",
+                    "forbidden",
+                )
+            replies = replies.values_list("id", flat=True)
+            count = super().delete([*ids, *replies], by=by, **kwargs)
             recount_topics(topics - {None})
         return count
 

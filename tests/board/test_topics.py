@@ -213,3 +213,24 @@ def test_sixteen_replies_at_once_count_sixteen_on_a_sqlite_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == str(REPLIES)
+
+
+@pytest.mark.django_db
+def test_an_author_deletes_their_topic_only_while_nobody_else_replied(
+    user, other_user, moderator
+):
+    from content.services import ChangeRefused, delete_item
+
+    mine = topic(author=user)
+    services.create_post(body="and I add", topic=mine, author=user)
+    delete_item(mine, by=user, via="board")
+    assert not Post.objects.exists()
+
+    theirs = topic(author=user)
+    services.create_post(body="not yours", topic=theirs, author=other_user)
+    with pytest.raises(ChangeRefused) as refused:
+        delete_item(theirs, by=user, via="board")
+    assert "only a moderator" in refused.value.message
+    assert Post.objects.count() == 2
+    delete_item(theirs, by=moderator, via="board")
+    assert not Post.objects.exists()
