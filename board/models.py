@@ -119,6 +119,13 @@ class Post(ModeratedContent):
     def get_absolute_url(self):
         return reverse("board:post", args=[self.pk])
 
+    def get_parent_url(self):
+        """The page this post is shown on that outlives it: its topic's, or
+        the board for a topic's first post."""
+        if self.topic_id is None:
+            return reverse("board:index")
+        return reverse("board:topic", args=[self.topic_id])
+
     @property
     def is_topic(self):
         return self.topic_id is None

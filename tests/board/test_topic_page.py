@@ -234,3 +234,18 @@ def test_the_admins_view_on_site_lands_on_the_permalink(admin_client):
     response = admin_client.get(f"/admin/r/{content_type.pk}/{old.pk}/")
     assert response.status_code == 302
     assert response["Location"].endswith(f"/board/p/{old.pk}/")
+
+
+def test_deleting_your_own_post_leads_to_the_page_it_was_on(client, user):
+    from tests.conftest import csrf_token as token_for
+
+    topic = start(author=user)
+    reply = services.create_post(body="mine", topic=topic, author=user)[0]
+    client.force_login(user)
+
+    for post, landing in ((reply, f"/board/t/{topic.pk}/"), (topic, "/board/")):
+        url = f"/board/posts/{post.pk}/remove/"
+        response = client.post(url, {"csrfmiddlewaretoken": token_for(client, url)})
+        assert response.status_code == 303
+        assert response["Location"] == landing
+    assert not Post.objects.exists()
