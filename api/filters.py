@@ -81,11 +81,29 @@ def search_filter(field, what):
 
 class PostFilter(filters.FilterSet):
     author = author_filter()
+    topic = documented(
+        IdFilter,
+        {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+        min_value=0,
+        max_value=ID_MAX,
+        field_name="topic_id",
+        label="Only the replies to the topic with this id.",
+    )
     since = since_filter()
     search = search_filter("body", "body")
     ordering = ordering_filter(
         ["-id", "id"], "-id: newest first (default); id: oldest first."
     )
+
+    class Meta:
+        model = Post
+        fields = []
+
+
+class TopicFilter(filters.FilterSet):
+    author = author_filter()
+    since = since_filter()
+    search = search_filter("title", "title")
 
     class Meta:
         model = Post

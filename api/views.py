@@ -23,13 +23,22 @@ from rest_framework.views import APIView
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from api.exceptions import LockedOut, json_error, service_errors
-from api.filters import AuditFilter, BanFilter, MessageFilter, PostFilter, RoomFilter
+from api.filters import (
+    AuditFilter,
+    BanFilter,
+    MessageFilter,
+    PostFilter,
+    RoomFilter,
+    TopicFilter,
+)
 from api.permissions import HasModelPermission, IsAuthorOrModerator, is_moderator
+from api.schema import IDEMPOTENCY_KEY
 from api.serializers import (
     AuditEntrySerializer,
     BanSerializer,
@@ -45,6 +54,8 @@ from api.serializers import (
     RevisionSerializer,
     RoomCreateSerializer,
     RoomSerializer,
+    TopicCreateSerializer,
+    TopicSerializer,
 )
 from board import services as board_services
 from board.models import Post
@@ -247,6 +258,128 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
                 address=client_ip(self.request),
             ),
         )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=TopicCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "A new topic",
+                value={"title": "Bikes for sale", "body": "Two, both red. Offers?"},
+                request_only=True,
+            )
+        ],
+    )
+)
+class TopicViewSet(
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    Board topics, most recently active first.
+
+    A topic is its first post (the same id in ``/api/posts/``) with a title;
+    its replies are at ``/api/topics/{id}/replies/``, oldest first, where
+    signed-in users reply. Edit, hide or delete a topic's posts through
+    ``/api/posts/{id}/``. Anyone may read visible topics.
+    """
+
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilter
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    moderated_app = "board"
+
+    def get_queryset(self):
+        topics = Post.objects.filter(topic__isnull=True)
+        if self.action == "list" or not is_moderator(
+            self.request.user, self.moderated_app
+        ):
+            topics = topics.visible()
+        return topics
+
+    def pagination_ordering(self):
+        if self.action == "replies":
+            return "id"
+        return ("-last_activity", "-id")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise exceptions.NotFound(
+                board_services.NO_TOPIC.format(id=self.kwargs["pk"])
+            ) from None
+
+    def perform_create(self, serializer):
+        user, client_id = self.request.user, self.idempotency_key(serializer)
+        self.save_once(
+            serializer,
+            lambda: board_services.create_post(
+                body=serializer.validated_data["body"],
+                title=serializer.validated_data.get("title"),
+                author=user,
+                client_id=client_id,
+                address=client_ip(self.request),
+            ),
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        filters=False,
+        responses={200: PostSerializer(many=True)},
+        description="The topic's visible replies, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PostCreateSerializer,
+        responses={201: PostSerializer, 200: PostSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "A reply", value={"body": "Is the left one a 28?"}, request_only=True
+            )
+        ],
+        description="Reply to the topic. The same Idempotency-Key (or "
+        "client_id) again returns the reply stored the first time (200).",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=PostSerializer,
+        filterset_class=None,
+    )
+    def replies(self, request, pk=None):
+        topic = self.get_object()
+        if request.method == "GET":
+            replies = Post.objects.visible().filter(topic=topic)
+            page = self.paginate_queryset(replies)
+            serializer = PostSerializer(
+                page, many=True, context=self.get_serializer_context()
+            )
+            return self.get_paginated_response(serializer.data)
+        serializer = PostCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        user, client_id = request.user, self.idempotency_key(serializer)
+        self.save_once(
+            serializer,
+            lambda: board_services.create_post(
+                body=serializer.validated_data["body"],
+                topic=topic.pk,
+                author=user,
+                client_id=client_id,
+                address=client_ip(request),
+            ),
+        )
+        data = PostSerializer(
+            serializer.instance, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=200 if self.replayed else 201)
 
 
 @extend_schema_view(create=extend_schema(request=RoomCreateSerializer))
@@ -582,6 +715,7 @@ class ApiRootView(APIView):
         return Response(
             {
                 "posts": link("post-list"),
+                "topics": link("topic-list"),
                 "rooms": link("room-list"),
                 "mentions": link("mention-list"),
                 "reports": link("report-list"),

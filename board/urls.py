@@ -8,6 +8,8 @@ app_name = "board"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("t/<int:pk>/", views.topic, name="topic"),
+    path("p/<int:pk>/", views.permalink, name="post"),
     path(
         "posts/<int:pk>/report/",
         content_views.report,

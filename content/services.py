@@ -161,7 +161,16 @@ def clean_text(model, text):
 
 
 def create_item(
-    model, *, text, author, display_name, client_id, shown, address=None, **fields
+    model,
+    *,
+    text,
+    author,
+    display_name,
+    client_id,
+    shown,
+    address=None,
+    prepare=None,
+    **fields,
 ):
     """
     Validate and store a new post or message, publish it on commit, and
@@ -175,7 +184,8 @@ def create_item(
     instead of a second copy: a unique constraint over the key guarantees it,
     even for two copies of one retry racing each other. ``shown(item)`` is the
     ``(group, event)`` that tells open pages; ``fields`` are the model's own
-    (a room).
+    (a room); ``prepare(item)``, if given, completes the new item just before
+    it is saved, its ``created`` moment set.
     """
     refuse_banned(user=author, address=address)
     if author is None or not author.is_authenticated:
@@ -199,6 +209,8 @@ def create_item(
             if existing is not None:
                 return existing, False
             item.created = timezone.now()
+            if prepare is not None:
+                prepare(item)
             item.save(force_insert=True)
             publish_on_commit(*shown(item))
     except IntegrityError:

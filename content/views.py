@@ -69,13 +69,19 @@ def actions_renderer(request, *, app, rights):
     return actions
 
 
-def _back(request, item=None):
-    """Where the form came from (``next``), else the item's page."""
+def _back(request, item=None, *, gone=False):
+    """
+    Where the form came from (``next``), else the item's page; for an item
+    about to be deleted (``gone``), the page it belongs to, if its model
+    names one (``get_parent_url``), as its own page will be gone.
+    """
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return HttpResponseSeeOther(target)
+    if gone and hasattr(item, "get_parent_url"):
+        return HttpResponseSeeOther(item.get_parent_url())
     if item is not None and item.pk is not None:
         return HttpResponseSeeOther(item.get_absolute_url())
     return HttpResponseSeeOther("/")
@@ -222,7 +228,7 @@ def remove(request, pk, *, model, via):
             "content/delete_item.html",
             {"item": item, "noun": noun, "text": getattr(item, model.TEXT_FIELD)},
         )
-    back = _back(request, item)
+    back = _back(request, item, gone=True)
     try:
         delete_item(item, by=request.user, via=via)
     except (Banned, ChangeRefused) as error:  # changed meanwhile

@@ -222,7 +222,7 @@ def test_links_lead_from_the_root_to_a_post(post, anon):
     page = anon.get(root["posts"]).json()
     item = anon.get(page["results"][0]["url"]).json()
     assert item["id"] == post.pk
-    assert item["html_url"].endswith(f"/board/#post-{post.pk}")
+    assert item["html_url"].endswith(f"/board/p/{post.pk}/")
 
 
 @pytest.mark.django_db

@@ -247,7 +247,8 @@ def test_guests_posts_are_marked_as_guests_on_the_board(client, user, post_form)
     post_form("from a member")
 
     page = client.get("/board/").content.decode()
-    guest_post = page[page.index("Ada Lovelace") : page.index("from a guest")]
-    member_post = page[page.index(">ada<") : page.index("from a member")]
+    # Each topic's line: from its author's name to its body.
+    guest_post = page[page.index("Ada Lovelace") : page.rindex("from a guest")]
+    member_post = page[page.index(">ada<") : page.rindex("from a member")]
     assert 'class="badge guest"' in guest_post
     assert "badge" not in member_post

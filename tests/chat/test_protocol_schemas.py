@@ -94,6 +94,28 @@ async def test_board_frames_match_their_schemas(django_user_model):
         await listener.disconnect()
 
 
+async def test_topic_frames_match_their_schemas(django_user_model):
+    topic, _ = await sync_to_async(board_services.create_post)(body="a topic")
+    board = connect_to("/ws/board/")
+    page = connect_to(f"/ws/board/t/{topic.pk}/")
+    assert (await board.connect())[0]
+    assert (await page.connect())[0]
+    try:
+        reply, _ = await sync_to_async(board_services.create_post)(
+            body="a reply", topic=topic
+        )
+        check("board-post", await receive(page))
+        check("board-topic", await receive(board))
+        moderator = await sync_to_async(django_user_model.objects.create_user)("m")
+        await sync_to_async(board_services.hide_posts)(
+            [reply], by=moderator, via="command"
+        )
+        check("delete", await receive(page))
+    finally:
+        await board.disconnect()
+        await page.disconnect()
+
+
 async def test_refusals_of_names_and_characters_match_the_schema(room):
     client = connect_to(f"/ws/chat/{room.slug}/")
     assert (await client.connect())[0]

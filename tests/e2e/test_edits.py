@@ -69,7 +69,8 @@ def test_a_member_edits_then_deletes_their_own_board_post(page, server):
     post.get_by_role("link", name="Edit").click()
     page.get_by_label("Body").fill(fixed)
     page.get_by_role("button", name="Save").click()
-    page.wait_for_url(re.compile(re.escape(server.url) + r"/board/#post-\d+$"))
+    # Back on the post's own page: its topic's.
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/board/t/\d+/#post-\d+$"))
     edited = page.locator("article.post", has_text=fixed)
     expect(edited.locator(".edited")).to_have_text("(edited)")
     expect(page.get_by_role("status")).to_have_text("Saved your changes to the post.")
