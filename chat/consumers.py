@@ -527,6 +527,10 @@ class ChatConsumer(
     async def chat_room_deleted(self, event):
         await self.close(code=CLOSE_ROOM_GONE)
 
+    def forwards_now(self, event):
+        # After a replay, chat_message skips the live copies of what it sent.
+        return not self.replayed
+
     async def chat_message(self, event):
         if self.replayed:
             if event["id"] in self.replayed:
