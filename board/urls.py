@@ -8,6 +8,7 @@ app_name = "board"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
     path(
         "posts/<int:pk>/report/",
         content_views.report,

@@ -22,7 +22,7 @@ from content.http import (
 )
 from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
-from content.views import actions_renderer
+from content.views import actions_renderer, search_page
 
 PAGE_SIZE = 50
 
@@ -107,3 +107,12 @@ def index(request):
     remember_guest_name(request, form)
     messages.success(request, "Posted.")
     return HttpResponseSeeOther(reverse("board:index"))
+
+
+@require_http_methods(["GET", "HEAD"])
+def search(request):
+    # Moderators find hidden posts too, marked as hidden.
+    posts = Post.objects.all()
+    if not moderates(request.user, Post):
+        posts = posts.visible()
+    return search_page(request, posts, template="board/search.html", context={})

@@ -91,10 +91,14 @@ def room_deleted_event():
     return {"type": "chat.room_deleted"}
 
 
+# Addresses under /chat/ that are pages of their own, not rooms.
+RESERVED_SLUGS = frozenset({"search"})
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
-    while Room.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Room.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

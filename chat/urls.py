@@ -8,7 +8,10 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # Before the rooms: no room is called "search" (chat.services).
+    path("search/", views.search, name="search"),
     path("<str:slug>/", views.room, name="room"),
+    path("<str:slug>/search/", views.search, name="room-search"),
     path(
         "messages/<int:pk>/report/",
         content_views.report,

@@ -29,6 +29,7 @@ from content.http import (
 )
 from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
+from content.views import search_page
 
 HISTORY = 50
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
@@ -147,3 +148,18 @@ def room(request, slug):
         return _render_room(request, room, form, status=400)
     remember_guest_name(request, form)
     return HttpResponseSeeOther(room.get_absolute_url())
+
+
+@require_http_methods(["GET", "HEAD"])
+def search(request, slug=None):
+    """Search the messages of every room, or of the room ``slug``."""
+    room = get_object_or_404(Room, slug=slug) if slug is not None else None
+    found = Message.objects.select_related("room")
+    # Moderators find hidden messages too, marked as hidden.
+    if not moderates(request.user, Message):
+        found = found.visible()
+    if room is not None:
+        found = found.filter(room=room)
+    return search_page(
+        request, found, template="chat/search.html", context={"room": room}
+    )

@@ -1,6 +1,7 @@
 """
 The small views behind the report, hide, unhide and delete buttons that
-board and chat pages show under each post or message.
+board and chat pages show under each post or message, and the search page
+that both apps show (``search_page``).
 
 Each app wires them to its own model in its ``urls.py``
 (``path("posts/<int:pk>/hide/", views.moderate, {"model": Post, "action":
@@ -14,13 +15,14 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from content import reports
+from content import reports, search
 from content.bans import Banned
+from content.forms import SearchForm
 from content.http import HttpResponseSeeOther, client_ip
 from content.moderators import can_delete, can_hide, moderates
 from content.services import Moderation
@@ -124,3 +126,38 @@ def report(request, pk, *, model):
     else:
         messages.info(request, f"You reported this {noun} already.")
     return back
+
+
+def search_page(request, queryset, *, template, context):
+    """
+    Render ``template`` with one page of the items of ``queryset`` that match
+    the search in ``request.GET`` (``q``, and ``before`` when paging back),
+    each with its ``excerpt``; a query that cannot be searched is a 400 with
+    the reason on the form. A page opened without ``q`` shows the form only.
+    """
+    query, results, older, status = "", [], None, 200
+    if "q" not in request.GET:
+        form = SearchForm()
+    else:
+        form = SearchForm(request.GET)
+        if form.is_valid():
+            query = form.cleaned_data["q"]
+            results, older = search.search(
+                queryset, query, before=form.cleaned_data["before"]
+            )
+            for item in results:
+                item.excerpt = search.excerpt(getattr(item, item.TEXT_FIELD), query)
+        else:
+            status = 400
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "query": query,
+            "results": results,
+            "older": older,
+            **context,
+        },
+        status=status,
+    )
