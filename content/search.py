@@ -22,9 +22,10 @@ netsite, so a deep page costs what the first one does.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connection, connections, models, transaction
 from django.db.migrations.operations.base import Operation
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -246,6 +247,39 @@ def has_sqlite_index(cursor, table):
         [fts_table(table)],
     )
     return cursor.fetchone() is not None
+
+
+@contextmanager
+def indexed_in_bulk(model):
+    """
+    Index the rows of ``model`` inserted inside the block in one statement at
+    its end, rather than row by row through the insert trigger: several
+    times faster for a bulk insert of new rows (ids above every stored one),
+    such as seeding. The whole block is one transaction, so no other writer
+    ever sees the table without its trigger.
+    """
+    table = model._meta.db_table
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not has_sqlite_index(cursor, table):
+            yield
+            return
+        column = model._meta.get_field(model.TEXT_FIELD).column
+        insert_trigger = _trigger_names(table)[0]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {_quote(table)}")  # noqa: S608
+        (last,) = cursor.fetchone()
+        cursor.execute(f"DROP TRIGGER {_quote(insert_trigger)}")
+        yield
+        fts, t, c = _quote(fts_table(table)), _quote(table), _quote(column)
+        cursor.execute(
+            f"INSERT INTO {fts}(rowid, {c}) SELECT id, {c} FROM {t} "  # noqa: S608
+            "WHERE id > %s ORDER BY id",
+            [last],
+        )
+        body = _sqlite_triggers(table, column)[insert_trigger]
+        cursor.execute(f"CREATE TRIGGER {_quote(insert_trigger)} {body}")
 
 
 class AddSearchIndex(Operation):

@@ -12,6 +12,7 @@ from django.db import connection, models
 
 from board import services
 from board.models import Post
+from chat.models import Message
 from content import search
 
 
@@ -86,3 +87,16 @@ def test_a_migration_that_rebuilds_the_table_leaves_search_working():
     finally:
         with connection.schema_editor() as editor:
             editor.remove_field(Post, extra)
+
+
+@pytest.mark.django_db
+def test_seeded_posts_and_messages_are_found_and_so_is_what_comes_after():
+    call_command("seed_demo", posts=300, rooms=2, messages=300, seed=7, verbosity=0)
+    for model in (Post, Message):
+        text = model._meta.get_field(model.TEXT_FIELD).attname
+        expected = model.objects.filter(**{f"{text}__icontains": "sourdough"})
+        assert set(search.matching(model.objects.all(), "sourdough")) == set(expected)
+        assert expected.exists()
+
+    after = write("a zeppelin after the seed")
+    assert found("zeppelin") == [after.pk]
