@@ -147,11 +147,10 @@ def excerpt(text, query, *, length=EXCERPT_LENGTH):
         found = words(query)
     except ValidationError:
         found = []
+    # Whole words, as the search matched them.
+    alternatives = "|".join(re.escape(word) for word in found)
     pattern = (
-        re.compile(
-            "|".join(re.escape(word) for word in sorted(found, key=len, reverse=True)),
-            re.IGNORECASE,
-        )
+        re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
         if found
         else None
     )
