@@ -4,6 +4,9 @@ import re
 
 import pytest
 
+from django.core.management import call_command
+from django.utils import timezone
+
 from chat import services
 from chat.models import Room
 
@@ -126,3 +129,13 @@ def test_no_room_takes_the_search_address(db):
 
     assert room.slug != "search"
     assert Room.objects.get(pk=room.pk).get_absolute_url() == f"/chat/{room.slug}/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_moves_a_room_called_search_out_of_the_search_address():
+    call_command("migrate", "chat", "0006", verbosity=0)
+    Room.objects.create(slug="search", title="Search", created=timezone.now())
+    Room.objects.create(slug="search-2", title="Search", created=timezone.now())
+    call_command("migrate", "chat", verbosity=0)
+
+    assert set(Room.objects.values_list("slug", flat=True)) == {"search-2", "search-3"}
