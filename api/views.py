@@ -470,6 +470,18 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         return Response({"members": frame["members"], "guests": frame["guests"]})
 
 
+def message_ordering(request):
+    """Return the order of a list of messages: newest first, unless ``after``."""
+    ordering = request.query_params.get("ordering")
+    if request.query_params.get("after") is None:
+        return ordering or "-id"
+    if ordering == "-id":
+        raise exceptions.ValidationError(
+            {"ordering": ["With after, messages come oldest first: ordering=id."]}
+        )
+    return "id"
+
+
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
     IdempotentCreateMixin,
@@ -498,14 +510,7 @@ class RoomMessageViewSet(
         return self.get_room().messages.visible().select_related("room")
 
     def pagination_ordering(self):
-        ordering = self.request.query_params.get("ordering")
-        if self.request.query_params.get("after") is None:
-            return ordering or "-id"
-        if ordering == "-id":
-            raise exceptions.ValidationError(
-                {"ordering": ["With after, messages come oldest first: ordering=id."]}
-            )
-        return "id"
+        return message_ordering(self.request)
 
     def perform_create(self, serializer):
         room, user = self.get_room(), self.request.user
@@ -524,26 +529,32 @@ class RoomMessageViewSet(
 
 class MessageViewSet(
     ModeratedViewSetMixin,
+    mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
     """
-    One chat message: the author may edit (``text``) or delete it for
+    Chat messages of every room, newest first (``?q=`` searches them all);
+    one message: the author may edit (``text``) or delete it for
     ``NETSITE_EDIT_WINDOW`` seconds after sending it (then 403, code
     ``too_late``), a chat moderator at any time; moderators read the earlier
-    texts at ``revisions/``. List and create a room's messages at
+    texts at ``revisions/``. List and create one room's messages at
     ``/api/rooms/{slug}/messages/``.
     """
 
     serializer_class = MessageSerializer
+    filterset_class = MessageFilter
     moderated_app = "chat"
     moderation = chat_services.moderation
     text_field = "text"
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
+
+    def pagination_ordering(self):
+        return message_ordering(self.request)
 
 
 class MentionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("t/<int:pk>/", views.topic, name="topic"),
     path("p/<int:pk>/", views.permalink, name="post"),
+    path("search/", views.search, name="search"),
     path(
         "posts/<int:pk>/report/",
         content_views.report,

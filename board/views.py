@@ -35,7 +35,7 @@ from content.http import (
 )
 from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, may_write
-from content.views import actions_renderer
+from content.views import actions_renderer, search_page
 
 PAGE_SIZE = 50
 
@@ -281,3 +281,10 @@ def permalink(request, pk):
         # lead both ways.
         url = reverse("board:topic", args=[post.topic_id]) + f"?from={post.pk}"
     return HttpResponseRedirect(f"{url}#post-{post.pk}")
+@require_http_methods(["GET", "HEAD"])
+def search(request):
+    # Moderators find hidden posts too, marked as hidden.
+    posts = Post.objects.all()
+    if not moderates(request.user, Post):
+        posts = posts.visible()
+    return search_page(request, posts, template="board/search.html", context={})

@@ -101,7 +101,7 @@ def room_deleted_event():
 
 
 # Addresses under /chat/ that are pages of their own, not rooms.
-RESERVED_SLUGS = frozenset({"mentions"})
+RESERVED_SLUGS = frozenset({"mentions", "search"})
 
 
 def _unique_slug(title):

@@ -9,8 +9,11 @@ app_name = "chat"
 urlpatterns = [
     path("", views.index, name="index"),
     path("mentions/", views.mentions, name="mentions"),
+    # Before the rooms: no room is called "search" or "mentions" (chat.services).
+    path("search/", views.search, name="search"),
     path("<str:slug>/", views.room, name="room"),
     path("<str:slug>/members/", views.members, name="members"),
+    path("<str:slug>/search/", views.search, name="room-search"),
     path(
         "messages/<int:pk>/report/",
         content_views.report,

@@ -31,6 +31,7 @@ from content.http import (
 )
 from content.moderators import can_delete, can_hide, moderates
 from content.services import add_to_form, change_checker, may_write
+from content.views import search_page
 
 HISTORY = 50
 MENTIONS_SHOWN = 100
@@ -190,3 +191,16 @@ def mentions(request):
     """The messages that mention the reader, newest first."""
     shown = list(Mention.objects.of(request.user)[:MENTIONS_SHOWN])
     return render(request, "chat/mentions.html", {"mentions": shown})
+@require_http_methods(["GET", "HEAD"])
+def search(request, slug=None):
+    """Search the messages of every room, or of the room ``slug``."""
+    room = get_object_or_404(Room, slug=slug) if slug is not None else None
+    found = Message.objects.select_related("room")
+    # Moderators find hidden messages too, marked as hidden.
+    if not moderates(request.user, Message):
+        found = found.visible()
+    if room is not None:
+        found = found.filter(room=room)
+    return search_page(
+        request, found, template="chat/search.html", context={"room": room}
+    )

@@ -21,7 +21,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
 
-from content import audit
+from content import audit, search
 from content.services import clean_client_id, clean_display_name, clean_text
 
 
@@ -231,7 +231,7 @@ def seed_rows(model, fields, make_row, *, count, batch_size, progress):
     ``batch_size``, skipping model instances; ``progress(n)`` is called after
     each batch of ``n`` rows.
     """
-    with transaction.atomic():
+    with transaction.atomic(), search.indexed_in_bulk(model):
         for batch in batched(range(count), batch_size):
             insert_rows(model, fields, (make_row() for _ in batch))
             if progress is not None:

@@ -16,10 +16,14 @@ def grant(apps, app_label, codenames):
     """Give the Moderators group ``codenames`` of ``app_label``, creating both."""
     # Permissions are normally created after all migrations ran; a data
     # migration that needs them must create them itself.
+    # A migration's app config has no models module, and create_permissions
+    # skips such apps; the site's own (a test's call) keeps the one it has,
+    # or migrate's post_migrate receivers would skip the app from then on.
     app_config = apps.get_app_config(app_label)
-    app_config.models_module = True
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -1,7 +1,8 @@
 """
 The small views behind the report, hide, unhide and delete buttons that
-board and chat pages show under each post or message, and the pages on which
-an author (or a moderator) edits or deletes one.
+board and chat pages show under each post or message, the pages on which
+an author (or a moderator) edits or deletes one, and the search page that
+both apps show (``search_page``).
 
 Each app wires them to its own model in its ``urls.py``
 (``path("posts/<int:pk>/hide/", views.moderate, {"model": Post, "action":
@@ -22,8 +23,9 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from content import reports
+from content import reports, search
 from content.bans import Banned
+from content.forms import SearchForm
 from content.http import HttpResponseSeeOther, client_ip
 from content.moderators import can_delete, can_hide, moderates
 from content.services import (
@@ -235,3 +237,36 @@ def remove(request, pk, *, model, via):
         return _refused(request, error.message)
     messages.success(request, f"Deleted your {noun}.")
     return back
+def search_page(request, queryset, *, template, context):
+    """
+    Render ``template`` with one page of the items of ``queryset`` that match
+    the search in ``request.GET`` (``q``, and ``before`` when paging back),
+    each with its ``excerpt``; a query that cannot be searched is a 400 with
+    the reason on the form. A page opened without ``q`` shows the form only.
+    """
+    query, results, older, status = "", [], None, 200
+    if "q" not in request.GET:
+        form = SearchForm()
+    else:
+        form = SearchForm(request.GET)
+        if form.is_valid():
+            query = form.cleaned_data["q"]
+            results, older = search.search(
+                queryset, query, before=form.cleaned_data["before"]
+            )
+            for item in results:
+                item.excerpt = search.excerpt(getattr(item, item.TEXT_FIELD), query)
+        else:
+            status = 400
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "query": query,
+            "results": results,
+            "older": older,
+            **context,
+        },
+        status=status,
+    )
