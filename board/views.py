@@ -281,6 +281,8 @@ def permalink(request, pk):
         # lead both ways.
         url = reverse("board:topic", args=[post.topic_id]) + f"?from={post.pk}"
     return HttpResponseRedirect(f"{url}#post-{post.pk}")
+
+
 @require_http_methods(["GET", "HEAD"])
 def search(request):
     # Moderators find hidden posts too, marked as hidden.

@@ -191,6 +191,8 @@ def mentions(request):
     """The messages that mention the reader, newest first."""
     shown = list(Mention.objects.of(request.user)[:MENTIONS_SHOWN])
     return render(request, "chat/mentions.html", {"mentions": shown})
+
+
 @require_http_methods(["GET", "HEAD"])
 def search(request, slug=None):
     """Search the messages of every room, or of the room ``slug``."""

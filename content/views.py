@@ -237,6 +237,8 @@ def remove(request, pk, *, model, via):
         return _refused(request, error.message)
     messages.success(request, f"Deleted your {noun}.")
     return back
+
+
 def search_page(request, queryset, *, template, context):
     """
     Render ``template`` with one page of the items of ``queryset`` that match

@@ -5,7 +5,7 @@ from content.search import AddSearchIndex
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("board", "0006_post_address"),
+        ("board", "0008_topics"),
     ]
 
     operations = [

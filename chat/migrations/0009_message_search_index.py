@@ -18,7 +18,7 @@ def free_the_search_address(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0006_message_address_room_archived"),
+        ("chat", "0008_mentions"),
     ]
 
     operations = [
