@@ -162,8 +162,8 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
     moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Post,
-        ("body", "display_name", "created", "hidden"),
-        lambda: (demo.sentence(rng), demo.name(rng), next(moments), False),
+        ("body", "html", "display_name", "created", "hidden"),
+        lambda: (*demo.sentence_and_html(rng), demo.name(rng), next(moments), False),
         count=count,
         batch_size=batch_size,
         progress=progress,

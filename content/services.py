@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import audit, names, queue
+from content import audit, markup, names, queue
 from content.bans import refuse_banned
 from content.events import publish_on_commit
 from content.models import ModeratedContent
@@ -151,6 +151,23 @@ def clean_text(model, text):
     return text
 
 
+def text_fields(model, text):
+    """
+    Return the stored fields of a ``model`` item's text: the checked source
+    (``clean_text``) under its ``TEXT_FIELD``, and the HTML it renders to
+    (``content.markup``) under ``html``. Every write of a text goes through
+    here, so the two never disagree.
+    """
+    text = clean_text(model, text)
+    return {model.TEXT_FIELD: text, "html": markup.render(text)}
+
+
+def set_text(item, text):
+    """Check ``text`` and put it, with its rendered HTML, on ``item``."""
+    for field, value in text_fields(type(item), text).items():
+        setattr(item, field, value)
+
+
 def create_item(
     model, *, text, author, display_name, client_id, shown, address=None, **fields
 ):
@@ -176,7 +193,7 @@ def create_item(
         author=author,
         display_name=name,
         client_id=clean_client_id(client_id),
-        **{model.TEXT_FIELD: clean_text(model, text)},
+        **text_fields(model, text),
         **fields,
     )
     retry = None
@@ -291,10 +308,9 @@ class Moderation:
     def edit(self, item, text, *, by, via, reason=""):
         """Replace an item's text; open pages receive it again, same id."""
         audit.check_via(via)
-        field = self.model.TEXT_FIELD
-        setattr(item, field, clean_text(self.model, text))
+        set_text(item, text)
         with transaction.atomic():
-            item.save(update_fields=[field])
+            item.save(update_fields=[self.model.TEXT_FIELD, "html"])
             self._announce([item], self.shown)
             self._audit("edit", [item], by=by, via=via, reason=reason)
         self._log("edited", [item], by)

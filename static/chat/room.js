@@ -11,7 +11,7 @@
   var log = document.getElementById("chat-log");
   if (!log || !window.WebSocket) return;
   var form = document.getElementById("chat-form");
-  var input = form && form.querySelector("input[name='text']");
+  var input = form && form.querySelector("[name='text']");
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
   var member = log.getAttribute("data-user");
@@ -54,7 +54,9 @@
     return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  function buildItem(author, guest, text, created) {
+  // ``html`` is the server's rendering of the text (formatted, sanitized);
+  // a message not stored yet has none and shows its text as typed.
+  function buildItem(author, guest, text, html, created) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
@@ -75,9 +77,14 @@
       time.setAttribute("datetime", created);
       time.textContent = formatTime(created);
     }
-    var body = document.createElement("span");
+    var body = document.createElement("div");
     body.className = "text";
-    body.textContent = text;
+    if (typeof html === "string") {
+      body.className = "text formatted";
+      body.innerHTML = html; // rendered and sanitized by the server
+    } else {
+      body.textContent = text;
+    }
     item.appendChild(document.createTextNode(" "));
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
@@ -139,7 +146,7 @@
 
   function hold(entry) {
     var item = buildItem(
-      entry.frame.name || member || "guest", !member, entry.frame.text, null
+      entry.frame.name || member || "guest", !member, entry.frame.text, null, null
     );
     item.classList.add("pending");
     entry.element = item;
@@ -197,7 +204,9 @@
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
       var own = frame.client_id && find(frame.client_id);
-      var item = buildItem(frame.author, frame.guest, frame.text, frame.created);
+      var item = buildItem(
+        frame.author, frame.guest, frame.text, frame.html, frame.created
+      );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
       if (window.netsiteItemActions) window.netsiteItemActions(item, frame.id);
@@ -342,6 +351,13 @@
   }
 
   if (form && input) {
+    // Enter sends, Shift+Enter starts a new line (as in most chat apps); an
+    // Enter that confirms an input method's composition does neither.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      event.preventDefault();
+      form.requestSubmit();
+    });
     form.addEventListener("submit", function (event) {
       // Never the plain POST while the script runs: with the socket down it
       // would only show the browser's error page and lose the text.
