@@ -253,3 +253,18 @@ def test_guests_posts_are_marked_as_guests_on_the_board(client, user, post_form)
     member_post = page[page.index(">ada<") : page.index("from a member")]
     assert 'class="badge guest"' in guest_post
     assert "badge" not in member_post
+
+
+def test_a_formatted_post_is_stored_with_its_html_and_shown_formatted(
+    client, post_form
+):
+    post_form("**bold** and `<i>code</i>`\n> quoted")
+    post = Post.objects.get()
+    page = client.get("/board/").content.decode()
+
+    assert post.body == "**bold** and `<i>code</i>`\n> quoted"
+    assert post.html == (
+        "<p><strong>bold</strong> and <code>&lt;i&gt;code&lt;/i&gt;</code></p>\n"
+        "<blockquote>\n<p>quoted</p>\n</blockquote>"
+    )
+    assert f'<div class="post-body formatted">{post.html}</div>' in page
