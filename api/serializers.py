@@ -155,12 +155,27 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     """Fields shared by posts and messages: who wrote it, and moderation."""
 
     serializer_url_field = ItemUrlField
-    shared_fields = ["author", "guest", "created", "edited_at", "client_id", "hidden"]
+    shared_fields = [
+        "html",
+        "author",
+        "guest",
+        "created",
+        "edited_at",
+        "client_id",
+        "hidden",
+    ]
 
     author = serializers.CharField(
         source="display_name",
         read_only=True,
         help_text="The name shown with the item (the username for members).",
+    )
+    html = serializers.CharField(
+        read_only=True,
+        help_text="The text formatted as the site shows it: a safe Markdown "
+        "subset (emphasis, code, code blocks, links, quotes, lists, line "
+        "breaks, @mentions), rendered and sanitized when the item was written. "
+        "The text field stays the source.",
     )
     guest = serializers.SerializerMethodField(
         help_text="True when a guest without an account wrote it."

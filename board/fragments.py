@@ -3,14 +3,14 @@ Rendered post fragments, cached by what they show.
 
 A board page is fifty fragments (``board/_topic.html``, a topic's line on the
 board, or ``board/_post.html``, a post on a topic's page) and a frame around
-them;
-rendering the fragments (an include, ``urlize``, ``linebreaksbr`` and two
-dates each) is nearly all of a page's cost. Each fragment is cached under a
-key made of the post's id and a checksum of every field it shows, so an edited
-post gets a new key and no write has to invalidate anything: the key always
-names the right HTML, in every process. The cache is this process's memory
-(the ``fragments`` cache), separate from the shared cache that holds rate
-limits, so that evicting fragments never resets a counter.
+them; rendering the fragments (an include and two dates each; the body's HTML
+is stored, rendered when it was written) is nearly all of a page's cost. Each
+fragment is cached under a key made of the post's id and a checksum of every
+field it shows, so an edited post gets a new key and no write has to
+invalidate anything: the key always names the right HTML, in every process.
+The cache is this process's memory (the ``fragments`` cache), separate from
+the shared cache that holds rate limits, so that evicting fragments never
+resets a counter.
 """
 
 import zlib
@@ -19,7 +19,7 @@ from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-FIELDS = ("id", "display_name", "created", "body", "author_id", "hidden", "edited_at")
+FIELDS = ("id", "display_name", "created", "html", "author_id", "hidden", "edited_at")
 TOPIC_FIELDS = (*FIELDS, "title", "reply_count", "last_poster", "last_activity")
 KINDS = {
     "post": ("board/_post.html", FIELDS),

@@ -395,13 +395,14 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
 
     newest = Post.objects.order_by("-id").values_list("created", flat=True).first()
     moments = demo.timeline(count, after=newest)
-    fields = ("body", "display_name", "created", "hidden")
+    fields = ("body", "html", "display_name", "created", "hidden")
     fields += ("title", "last_activity", "last_poster")
 
     def row():
         # Each demo post starts a topic of its own.
-        body, name, moment = demo.sentence(rng), demo.name(rng), next(moments)
-        return body, name, moment, False, title_from_body(body), moment, name
+        body, html = demo.sentence_and_html(rng)
+        name, moment = demo.name(rng), next(moments)
+        return body, html, name, moment, False, title_from_body(body), moment, name
 
     bulk.seed_rows(
         Post,

@@ -69,6 +69,7 @@ def serialize_message(message):
         "author": message.display_name,
         "guest": message.author_id is None,
         "text": message.text,
+        "html": message.html,
         "created": utc_iso(message.created),
         "edited_at": utc_iso(message.edited_at) if message.edited_at else None,
         "client_id": message.client_id,
@@ -421,11 +422,11 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Message,
-        ("room", "display_name", "text", "created", "hidden"),
+        ("room", "display_name", "text", "html", "created", "hidden"),
         lambda: (
             rng.choice(room_ids),
             demo.name(rng),
-            demo.sentence(rng),
+            *demo.sentence_and_html(rng),
             next(moments),
             False,
         ),

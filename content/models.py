@@ -71,6 +71,15 @@ class ModeratedContent(models.Model):
         blank=True,
         help_text="Chosen by the writing client so that a retry is stored once.",
     )
+    # The text rendered as formatted (content.markup), stored when it is
+    # written so that reading never renders again; the text stays the source.
+    html = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="The text as shown: rendered from its Markdown when written.",
+    )
     hidden = models.BooleanField(default=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = user_link("+")

@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import audit, moderators, names, queue
+from content import audit, markup, moderators, names, queue
 from content.bans import active_ban, refuse_banned
 from content.events import publish_on_commit
 from content.models import ModeratedContent, Revision
@@ -160,6 +160,23 @@ def clean_text(model, text):
     return text
 
 
+def text_fields(model, text):
+    """
+    Return the stored fields of a ``model`` item's text: the checked source
+    (``clean_text``) under its ``TEXT_FIELD``, and the HTML it renders to
+    (``content.markup``) under ``html``. Every write of a text goes through
+    here, so the two never disagree.
+    """
+    text = clean_text(model, text)
+    return {model.TEXT_FIELD: text, "html": markup.render(text)}
+
+
+def set_text(item, text):
+    """Check ``text`` and put it, with its rendered HTML, on ``item``."""
+    for field, value in text_fields(type(item), text).items():
+        setattr(item, field, value)
+
+
 def create_item(
     model,
     *,
@@ -195,7 +212,7 @@ def create_item(
         author=author,
         display_name=name,
         client_id=clean_client_id(client_id),
-        **{model.TEXT_FIELD: clean_text(model, text)},
+        **text_fields(model, text),
         **fields,
     )
     retry = None
@@ -444,8 +461,8 @@ class Moderation:
         Put the cleaned ``text`` on ``item``; return the fields that changed.
         The one place an item's text changes after it was written.
         """
-        setattr(item, self.model.TEXT_FIELD, text)
-        return [self.model.TEXT_FIELD]
+        set_text(item, text)
+        return [self.model.TEXT_FIELD, "html"]
 
     def edit(self, item, text, *, by, via, reason=""):
         """

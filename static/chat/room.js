@@ -19,7 +19,7 @@
   var log = document.getElementById("chat-log");
   if (!log || !window.WebSocket) return;
   var form = document.getElementById("chat-form");
-  var input = form && form.querySelector("input[name='text']");
+  var input = form && form.querySelector("[name='text']");
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
   var member = log.getAttribute("data-user");
@@ -84,7 +84,9 @@
     return mark;
   }
 
-  function buildItem(author, guest, text, created, editedAt) {
+  // ``html`` is the server's rendering of the text (formatted, sanitized);
+  // a message not stored yet has none and shows its text as typed.
+  function buildItem(author, guest, text, html, created, editedAt) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
@@ -105,9 +107,15 @@
       time.setAttribute("datetime", created);
       time.textContent = formatTime(created);
     }
-    var body = document.createElement("span");
+    var body = document.createElement("div");
     body.className = "text";
-    body.textContent = text;
+    body.setAttribute("data-source", text); // what an edit starts from
+    if (typeof html === "string") {
+      body.className = "text formatted";
+      body.innerHTML = html; // rendered and sanitized by the server
+    } else {
+      body.textContent = text;
+    }
     item.appendChild(document.createTextNode(" "));
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
@@ -186,7 +194,7 @@
     var field = document.createElement("input");
     field.type = "text";
     field.name = "edit-text";
-    field.value = text.textContent;
+    field.value = text.getAttribute("data-source") || text.textContent;
     field.setAttribute("aria-label", "New text of the message");
     var save = document.createElement("button");
     save.type = "submit";
@@ -302,7 +310,7 @@
 
   function hold(entry) {
     var item = buildItem(
-      entry.frame.name || member || "guest", !member, entry.frame.text, null
+      entry.frame.name || member || "guest", !member, entry.frame.text, null, null
     );
     item.classList.add("pending");
     entry.element = item;
@@ -449,7 +457,8 @@
       var existing = document.getElementById("message-" + frame.id);
       var own = frame.client_id && find(frame.client_id);
       var item = buildItem(
-        frame.author, frame.guest, frame.text, frame.created, frame.edited_at
+        frame.author, frame.guest, frame.text, frame.html, frame.created,
+        frame.edited_at
       );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
@@ -605,6 +614,13 @@
   }
 
   if (form && input) {
+    // Enter sends, Shift+Enter starts a new line (as in most chat apps); an
+    // Enter that confirms an input method's composition does neither.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      event.preventDefault();
+      form.requestSubmit();
+    });
     form.addEventListener("submit", function (event) {
       // Never the plain POST while the script runs: with the socket down it
       // would only show the browser's error page and lose the text.

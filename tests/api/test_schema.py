@@ -121,6 +121,15 @@ def test_documented_limits_are_the_real_ones(anon):
         }
 
 
+def test_posts_and_messages_document_their_html_as_read_only(anon):
+    components = anon.get("/api/schema/?format=json").json()["components"]["schemas"]
+    for name in ("Post", "Message"):
+        html = components[name]["properties"]["html"]
+        assert (html["type"], html["readOnly"]) == ("string", True)
+        assert "Markdown" in html["description"]
+        assert "html" not in components[f"{name}Request"]["properties"]
+
+
 @pytest.mark.django_db
 def test_the_docs_page_uses_only_local_files(anon):
     page = anon.get("/api/docs/")

@@ -273,3 +273,15 @@ def test_csv_lines_are_numbered_as_an_editor_shows_them(db, tmp_path):
         import_("posts", str(path))
 
     assert import_.err == "line 4: body missing.\n"
+
+
+def test_imported_rows_are_stored_with_their_text_formatted(db, tmp_path):
+    path = tmp_path / "posts.jsonl"
+    write_lines(path, [post_record(1, body="*imported* https://example.org")])
+
+    import_("posts", str(path))
+
+    assert Post.objects.get().html == (
+        '<p><em>imported</em> <a href="https://example.org" '
+        'rel="nofollow noopener noreferrer">https://example.org</a></p>'
+    )
