@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("board", "0006_post_address"),
+        ("board", "0009_post_search_index"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def render_posts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("board", "0007_post_html"),
+        ("board", "0010_post_html"),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0006_message_address_room_archived"),
+        ("chat", "0009_message_search_index"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def render_messages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0007_message_html"),
+        ("chat", "0010_message_html"),
     ]
 
     operations = [

@@ -43,7 +43,7 @@ def post(body, **writer):
 
 
 def found_ids(response):
-    return [int(i) for i in re.findall(r'href="/board/#post-(\d+)"', response.text)]
+    return [int(i) for i in re.findall(r'href="/board/p/(\d+)/"', response.text)]
 
 
 def test_the_board_has_a_search_box_that_needs_no_javascript(client):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from content.markup import render
 
-BEFORE = [("board", "0007_post_html"), ("chat", "0007_message_html")]
+BEFORE = [("board", "0010_post_html"), ("chat", "0010_message_html")]
 
 
 def migrate(targets):
