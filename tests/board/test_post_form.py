@@ -103,8 +103,8 @@ def test_a_script_body_is_rendered_as_inert_text(client, post_form):
 
     assert "<script>alert" not in page
     assert "<img src=x" not in page
-    # Shown as the text it is (quotes need no escaping outside attributes).
-    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in page
+    # Shown as the text it is (the topic line may escape its quotes too).
+    assert re.search(r"&lt;script&gt;alert\((\"|&quot;)x", page)
 
 
 def test_line_breaks_are_kept_and_links_are_made(client, post_form):

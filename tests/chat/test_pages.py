@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from django.test import Client
+from django.utils.html import escape
 
 from chat.models import Message, Room
 from chat.services import create_room, post_message
@@ -246,4 +247,7 @@ def test_a_message_from_the_form_is_stored_formatted_and_shown_so(browser, room)
         '<a href="http://www.example.org" rel="nofollow noopener noreferrer">'
         "www.example.org</a></p>"
     )
-    assert f'<div class="text formatted">{message.html}</div>' in page
+    assert (
+        f'<div class="text formatted" data-source="{escape(text)}">{message.html}</div>'
+        in page
+    )
