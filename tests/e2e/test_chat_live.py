@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_accounts import sign_up
 from tests.e2e.test_chat import DELIVERED, make_room, open_room
 
-TEXT = "#chat-form input[name=text]"
+TEXT = "#chat-form [name=text]"
 
 
 def member(pages, server, prefix):
