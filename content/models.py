@@ -322,6 +322,8 @@ class AuditEntry(models.Model):
         ("unarchive", "unarchive room"),
         ("delete_room", "delete room"),
         ("prune", "prune"),
+        ("add_moderator", "make moderator"),
+        ("remove_moderator", "unmake moderator"),
     ]
     # The door the action came through.
     VIA = [

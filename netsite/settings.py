@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from netsite.env import (
     env_bool,
     env_database,
+    env_email,
     env_int,
     env_list,
     env_origins,
@@ -215,6 +216,60 @@ AXES_VERBOSE = False
 # REMOTE_ADDR only, as for the API throttles: daphne's --proxy-headers puts the
 # real client there, and a client-sent X-Forwarded-For must not pick its bucket.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# E-mail -----------------------------------------------------------------------
+
+# Password resets go out by e-mail. With EMAIL_HOST, through that SMTP server
+# (STARTTLS on port 587 unless told otherwise); without it, each mail is
+# written to stdout (the console backend), or with EMAIL_FILE_PATH into a file
+# in that folder: development only, which `check --deploy` says
+# (netsite.W002).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_FILE_PATH = env_path("EMAIL_FILE_PATH", default=None)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+EMAIL_PORT = env_int(
+    "EMAIL_PORT", default=465 if EMAIL_USE_SSL else 587, minimum=1, maximum=65535
+)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+# Seconds an SMTP server may take to answer before the request gives up.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env_email(
+    "DEFAULT_FROM_EMAIL", default="netsite <noreply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: use STARTTLS "
+        "(EMAIL_USE_TLS, port 587) or TLS from the start (EMAIL_USE_SSL, port 465)."
+    )
+if EMAIL_HOST and EMAIL_FILE_PATH:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST and EMAIL_FILE_PATH are both set: send through SMTP "
+        "(EMAIL_HOST) or write mail to files (EMAIL_FILE_PATH), not both."
+    )
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    for name in ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+        if env_str(name) is not None:
+            raise ImproperlyConfigured(
+                f"{name} is set but EMAIL_HOST is not: set EMAIL_HOST to the "
+                f"SMTP server's name, or unset {name}."
+            )
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.filebased.EmailBackend"
+        if EMAIL_FILE_PATH
+        else "django.core.mail.backends.console.EmailBackend"
+    )
+# Password reset requests per client address, and per e-mail address asked
+# for, COUNT/SECONDS: a flood gets 429 and sends nothing.
+NETSITE_PASSWORD_RESET_RATE = env_rate("NETSITE_PASSWORD_RESET_RATE", default="5/3600")
+# How long a reset link works.
+PASSWORD_RESET_TIMEOUT = env_int(
+    "NETSITE_PASSWORD_RESET_SECONDS", default=3 * 3600, minimum=60
+)
 
 # Internationalisation and time --------------------------------------------------
 
