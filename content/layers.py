@@ -207,6 +207,8 @@ class _LocalFanout:
         Forward group events for ``channel`` (a channel of this process) to
         ``sink(event)`` whenever nothing is queued for it and its consumer is
         waiting; ``sink`` returns False to have an event queued instead.
+        Only a channel already in use (received from) is attached: a consumer
+        attaches once connected, when its receive loop runs.
         """
         box = self.mailboxes.get(channel)
         if box is not None:
