@@ -126,6 +126,23 @@ class IdempotentCreateMixin:
         return response
 
 
+class RowListMixin:
+    """
+    A list page read as ``.values()`` rows and built by the serializer's
+    ``from_rows``: the same JSON as the serializer's own, at a fraction of the
+    cost of fifty model instances through every field. Addresses with a
+    format suffix (``/api/posts.json``) go the serializer's way.
+    """
+
+    def list(self, request, *args, **kwargs):
+        if self.format_kwarg is not None:
+            return super().list(request, *args, **kwargs)
+        serializer = self.get_serializer_class()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*serializer.ROW_FIELDS))
+        return self.get_paginated_response(serializer.from_rows(page, request=request))
+
+
 class ModeratedViewSetMixin:
     """
     Hidden items exist only for moderators of the view's app, and never in
@@ -226,7 +243,9 @@ class ModeratedViewSetMixin:
 
 
 @extend_schema_view(create=extend_schema(request=PostCreateSerializer))
-class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
+class PostViewSet(
+    RowListMixin, IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet
+):
     """
     Board posts, newest first.
 
@@ -486,6 +505,7 @@ def message_ordering(request):
 
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
+    RowListMixin,
     IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -530,6 +550,7 @@ class RoomMessageViewSet(
 
 
 class MessageViewSet(
+    RowListMixin,
     ModeratedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
