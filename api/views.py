@@ -64,7 +64,7 @@ from board.models import Post
 from chat import presence
 from chat import services as chat_services
 from chat.models import Mention, Message, Room
-from content import bans, reports
+from content import bans, pages, reports
 from content.http import client_ip
 from content.models import AuditEntry, Ban, Report, Revision
 from content.services import clean_client_id, delete_item, edit_item
@@ -134,13 +134,25 @@ class RowListMixin:
     format suffix (``/api/posts.json``) go the serializer's way.
     """
 
+    # The channel-layer groups whose events change the list (content.pages):
+    # lists that name them are cached until then, for every caller alike.
+    list_groups = None
+
     def list(self, request, *args, **kwargs):
         if self.format_kwarg is not None:
             return super().list(request, *args, **kwargs)
+        if self.list_groups is None:
+            return Response(self.list_data())
+        return Response(
+            pages.cached_data(request, self.list_data, groups=self.list_groups)
+        )
+
+    def list_data(self):
         serializer = self.get_serializer_class()
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset.values(*serializer.ROW_FIELDS))
-        return self.get_paginated_response(serializer.from_rows(page, request=request))
+        rows = serializer.from_rows(page, request=self.request)
+        return self.get_paginated_response(rows).data
 
 
 class ModeratedViewSetMixin:
@@ -257,6 +269,7 @@ class PostViewSet(
     """
 
     serializer_class = PostSerializer
+    list_groups = [board_services.BOARD_GROUP]
     moderation = board_services.moderation
     text_field = "body"
     filterset_class = PostFilter

@@ -36,7 +36,7 @@ from django.db.models.functions import Greatest
 
 from board.fragments import post_html, render_posts
 from board.models import Post, title_from_body
-from content import bulk
+from content import bulk, pages
 from content.events import encode_frame, publish_on_commit, utc_iso
 from content.moderators import can_delete
 from content.services import (
@@ -51,6 +51,8 @@ from content.services import (
 logger = logging.getLogger(__name__)
 
 BOARD_GROUP = "board"
+# Pages of the board are cached until an event in it (content.pages).
+pages.keep_versions(BOARD_GROUP)
 NO_TOPIC = "There is no topic {id}: it may have been hidden or deleted."
 
 
@@ -374,6 +376,7 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
             progress=progress,
         )
         recount_topics(topics.replied)
+    pages.bump(BOARD_GROUP)
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 
@@ -440,6 +443,7 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
         batch_size=batch_size,
         progress=progress,
     )
+    pages.bump(BOARD_GROUP)
     logger.info("demo posts seeded", extra={"count": count})
     return count
 
@@ -455,5 +459,6 @@ def prune_posts(*, hidden_before, dry_run=False):
         Post.objects.all(), hidden_before=hidden_before, dry_run=dry_run
     )
     if not dry_run:
+        pages.bump(BOARD_GROUP)
         logger.info("posts pruned", extra={"count": count})
     return count
