@@ -137,6 +137,7 @@ class RowListMixin:
     # The channel-layer groups whose events change the list (content.pages):
     # lists that name them are cached until then, for every caller alike.
     list_groups = None
+    list_stamp = None
 
     def list(self, request, *args, **kwargs):
         if self.format_kwarg is not None:
@@ -144,7 +145,12 @@ class RowListMixin:
         if self.list_groups is None:
             return Response(self.list_data())
         return Response(
-            pages.cached_data(request, self.list_data, groups=self.list_groups)
+            pages.cached_data(
+                request,
+                self.list_data,
+                groups=self.list_groups,
+                stamp=self.list_stamp,
+            )
         )
 
     def list_data(self):
@@ -270,6 +276,7 @@ class PostViewSet(
 
     serializer_class = PostSerializer
     list_groups = [board_services.BOARD_GROUP]
+    list_stamp = staticmethod(board_services.newest_post_id)
     moderation = board_services.moderation
     text_field = "body"
     filterset_class = PostFilter

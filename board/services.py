@@ -53,6 +53,13 @@ logger = logging.getLogger(__name__)
 BOARD_GROUP = "board"
 # Pages of the board are cached until an event in it (content.pages).
 pages.keep_versions(BOARD_GROUP)
+
+
+def newest_post_id():
+    """The newest post's id (hidden or not): part of a cached page's key."""
+    return Post.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+
 NO_TOPIC = "There is no topic {id}: it may have been hidden or deleted."
 
 
@@ -376,7 +383,7 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
             progress=progress,
         )
         recount_topics(topics.replied)
-    pages.bump(BOARD_GROUP)
+        pages.bump(BOARD_GROUP)
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 

@@ -137,6 +137,7 @@ def index(request):
             ),
             groups=[services.BOARD_GROUP],
             variant=initial["display_name"],
+            stamp=services.newest_post_id,
         )
 
     if not may_write(request.user):

@@ -30,20 +30,12 @@ PUBLISH_TIMEOUT = 5.0
 
 def publish_on_commit(group, event):
     """
-    Send ``event`` to the channel-layer ``group`` after the current commit,
-    and move on the version of the pages that show the group (content.pages)
-    twice: now, so that the writer's own next page is rendered afresh even
-    inside the transaction (tests run in one that never commits), and after
-    the commit, so that a page another reader rendered in between, without
-    the write, is not served either.
+    Send ``event`` to the channel-layer ``group`` after the current commit;
+    move on, in this transaction, the version of the pages that show the
+    group (content.pages).
     """
     pages.bump(group)
-
-    def send():
-        pages.bump(group)
-        publish(group, event)
-
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(lambda: publish(group, event), robust=True)
 
 
 def publish(group, event):

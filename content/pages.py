@@ -9,28 +9,29 @@ what it shows, stored with those values cut out, and each view gets them
 filled in afresh: the same bytes the template would give, for a cache lookup
 and two substitutions.
 
-A version is a counter per channel-layer group in the shared cache (Redis
-on the scale-out tier, so every process sees a bump at once), moved by every
-event published to the group (content.events), and by writes that publish
-nothing (imports) through ``bump``. A page names the groups whose events
-change it. The rendered pages themselves stay in each process's memory (the
-``pages`` cache, a few hundred at most).
+A version is a counter per part of the site (content.models.PageVersion,
+a row in the database), moved in the same transaction as each write that
+publishes an event to a group of that part (content.events), and by bulk
+writes that publish nothing (imports, seeds) through ``bump``. Every process
+reads it from the database, management commands' writes included; a page
+names the groups it shows. The rendered pages themselves stay in each
+process's memory (``STORE``, a few hundred at most).
 
 Readers who are signed in, or have a message waiting for them, get the page
 rendered for them as before.
 """
 
 import hashlib
-import logging
 import re
-import time
 
 from django.contrib.messages import get_messages
-from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db.models import F
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
 from content.forms import new_form_key
+from content.models import PageVersion
 
 # Where the tokens and keys of a stored page go; never in a page's own text
 # (it is not valid UTF-8 text a template could produce).
@@ -39,52 +40,41 @@ KEY_SLOT = "\x00key\x00"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 FORM_KEY = re.compile(r'(name="client_id" value=")[^"]*(")')
 _VERSIONED = set()
-
-logger = logging.getLogger(__name__)
-
-
-def _version_key(group):
-    return f"page-version:{group}"
+# The rendered pages, in this process's memory: a few hundred of some 70 KB
+# each at most, whatever a crawler asks for.
+STORE = LocMemCache("netsite-pages", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 300}})
 
 
 def keep_versions(root):
     """
-    Keep versions for the groups named ``root`` and ``root.<anything>``: an
-    event to ``board.topic.7`` moves the versions of ``board.topic.7`` and of
-    ``board``, so a page of the whole board sees every change in it.
+    Keep a version for the groups named ``root`` and ``root.<anything>``: an
+    event to ``board.topic.7`` moves the version of ``board``, so a page of
+    the whole board sees every change in it.
     """
     _VERSIONED.add(root)
 
 
 def bump(group):
-    """Move ``group``'s version on: pages showing it render afresh."""
+    """
+    Move on the version of ``group``'s part of the site, in the current
+    transaction: pages showing it render afresh once the write is committed.
+    """
     root = group.partition(".")[0]
     if root not in _VERSIONED:
         return
-    for name in {group, root}:
-        key = _version_key(name)
-        try:
-            try:
-                cache.incr(key)
-            except ValueError:
-                # No version yet (or evicted): start from the clock, so that
-                # a new counter never meets the numbers of one that was lost.
-                cache.add(key, time.time_ns(), timeout=None)
-        except Exception:
-            # The write is committed whatever the cache does; the page
-            # that cannot read its version is not served from the cache.
-            logger.exception("page version not moved", extra={"group": name})
+    changed = PageVersion.objects.filter(group=root).update(version=F("version") + 1)
+    if not changed:
+        PageVersion.objects.get_or_create(group=root)
+        PageVersion.objects.filter(group=root).update(version=F("version") + 1)
 
 
 def versions(groups):
-    """The current versions of ``groups``, starting those that have none."""
-    keys = [_version_key(group) for group in groups]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, time.time_ns(), timeout=None)
-            found[key] = cache.get(key)
-    return [found[key] for key in keys]
+    """The current versions of ``groups`` (0 for one never changed)."""
+    roots = [group.partition(".")[0] for group in groups]
+    found = dict(
+        PageVersion.objects.filter(group__in=roots).values_list("group", "version")
+    )
+    return [found.get(root, 0) for root in roots]
 
 
 def cacheable(request):
@@ -96,24 +86,26 @@ def cacheable(request):
     )
 
 
-def _key(request, groups, variant):
-    shown = "\x00".join(map(str, versions(groups)))
+def _key(request, groups, variant, stamp):
+    shown = "\x00".join(map(str, [*versions(groups), stamp and stamp()]))
     return hashlib.blake2b(
         f"{request.build_absolute_uri()}\x00{variant}\x00{shown}".encode(),
         digest_size=16,
     ).hexdigest()
 
 
-def cached_page(request, render, *, groups, variant=""):
+def cached_page(request, render, *, groups, variant="", stamp=None):
     """
     Return ``render()``'s response, from the cache where the reader allows
     it: ``groups`` are the channel-layer groups whose events change the page,
     ``variant`` what else it depends on for this reader (a guest's
-    remembered name).
+    remembered name), ``stamp`` an optional function of the database whose
+    value is part of the key (the newest id: rows added without the services,
+    by a script's ``bulk_create``, still reach the page).
     """
     if not cacheable(request):
         return render()
-    store, key = caches["pages"], _key(request, groups, variant)
+    store, key = STORE, _key(request, groups, variant, stamp)
     page = store.get(key)
     if page is None:
         response = render()
@@ -131,12 +123,12 @@ def cached_page(request, render, *, groups, variant=""):
     return HttpResponse(content, content_type=content_type)
 
 
-def cached_data(request, build, *, groups):
+def cached_data(request, build, *, groups, stamp=None):
     """
     Return ``build()``, data that is the same for every caller of this
     address (an API list), from the cache while ``groups`` are unchanged.
     """
-    store, key = caches["pages"], _key(request, groups, "data")
+    store, key = STORE, _key(request, groups, "data", stamp)
     data = store.get(key)
     if data is None:
         data = build()

@@ -173,14 +173,6 @@ CACHES["fragments"] = {
     "TIMEOUT": None,
     "OPTIONS": {"MAX_ENTRIES": 20_000},
 }
-# Whole pages for readers without an account (content.pages), likewise: a
-# few hundred of some 70 KB each at most, whatever a crawler asks for.
-CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "netsite-pages",
-    "TIMEOUT": None,
-    "OPTIONS": {"MAX_ENTRIES": 300},
-}
 
 # Accounts ---------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from board import services
 from board.models import Post
-from content import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +25,6 @@ def make_posts(count):
         )
         for n in range(count)
     )
-    # As the code's own bulk writes do (import, seed): cached pages go stale.
-    pages.bump(services.BOARD_GROUP)
 
 
 def ids_on(page_html):

@@ -11,13 +11,14 @@ from io import StringIO
 
 import pytest
 
-from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from board import services
 from board.models import Post
 from content import pages
+from content.models import PageVersion
 from content.services import edit_item
 from tests.conftest import csrf_token
 
@@ -42,15 +43,15 @@ def page(client, path="/board/"):
 
 @pytest.fixture(autouse=True)
 def _no_pages():
-    caches["pages"].clear()
+    pages.STORE.clear()
     yield
-    caches["pages"].clear()
+    pages.STORE.clear()
 
 
 def test_a_cached_page_is_the_fresh_page_with_new_tokens_and_keys(client):
     services.create_post(body="Hello *board*", display_name="Ada")
     first, second = page(client), page(client)
-    caches["pages"].clear()
+    pages.STORE.clear()
     fresh = page(client)
 
     assert tokens_out(second) == tokens_out(first) == tokens_out(fresh)
@@ -158,13 +159,32 @@ def test_the_pages_kept_are_bounded(client):
     for n in range(400):
         client.get(f"/board/?before={10**15 + n}_{n}")
 
-    assert len(caches["pages"]._cache) <= 300
+    assert len(pages.STORE._cache) <= 300
 
 
 def test_groups_outside_the_cached_ones_keep_no_versions():
     pages.bump("chat.lobby")
+    pages.bump("board.topic.7")
 
-    assert pages.cache.get("page-version:chat.lobby") is None
+    assert list(PageVersion.objects.values_list("group", flat=True)) == ["board"]
+
+
+def test_posts_added_without_the_services_reach_the_next_view(client):
+    page(client)
+    now = timezone.now()
+    Post.objects.bulk_create(
+        [
+            Post(
+                body="Loaded by a script",
+                title="Loaded by a script",
+                display_name="Sc",
+                created=now,
+                last_activity=now,
+            )
+        ]
+    )
+
+    assert "Loaded by a script" in page(client)
 
 
 def test_csrf_token_helper_sees_a_cookie_from_a_cached_page(client):
