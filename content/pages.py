@@ -29,6 +29,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import F
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
 
 from content.forms import new_form_key
 from content.models import PageVersion
@@ -102,25 +104,48 @@ def cached_page(request, render, *, groups, variant="", stamp=None):
     remembered name), ``stamp`` an optional function of the database whose
     value is part of the key (the newest id: rows added without the services,
     by a script's ``bulk_create``, still reach the page).
+
+    A page with no one-time form key in it (no post form: guests may not
+    post) is the same for every reader without an account but for its CSRF
+    tokens, which stay valid as long as the reader's CSRF secret does: it
+    carries an ETag, the hash of the page and of that secret, and a repeat
+    visit that still has both gets a 304. A page with a post form never
+    does: its one-time key would come back to a second tab that already
+    holds it, and the second of two posts would be taken for a retry of the
+    first.
     """
     if not cacheable(request):
         return render()
-    store, key = STORE, _key(request, groups, variant, stamp)
-    page = store.get(key)
+    key = _key(request, groups, variant, stamp)
+    page = STORE.get(key)
     if page is None:
         response = render()
         if response.status_code != 200 or response.streaming:
             return response
-        page = FORM_KEY.sub(
+        content = response.content.decode()
+        stored = FORM_KEY.sub(
             rf"\g<1>{KEY_SLOT}\g<2>",
-            TOKEN.sub(rf"\g<1>{CSRF_SLOT}\g<2>", response.content.decode()),
+            TOKEN.sub(rf"\g<1>{CSRF_SLOT}\g<2>", content),
         )
-        store.set(key, (page, response["Content-Type"]))
+        etag = None if KEY_SLOT in stored else _hash(stored)
+        STORE.set(key, (stored, response["Content-Type"], etag))
+    else:
+        stored, content_type, etag = page
+        head, *rest = stored.replace(CSRF_SLOT, get_token(request)).split(KEY_SLOT)
+        content = head + "".join(new_form_key() + part for part in rest)
+        response = HttpResponse(content, content_type=content_type)
+    if etag is None:
         return response
-    content, content_type = page
-    head, *rest = content.replace(CSRF_SLOT, get_token(request)).split(KEY_SLOT)
-    content = head + "".join(new_form_key() + part for part in rest)
-    return HttpResponse(content, content_type=content_type)
+    if CSRF_SLOT in stored:
+        etag = _hash(etag + request.META["CSRF_COOKIE"])
+    etag = response["ETag"] = quote_etag(etag)
+    # A reader who signs in gets another page at the same address.
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(request, etag=etag, response=response)
+
+
+def _hash(text):
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def cached_data(request, build, *, groups, stamp=None):

@@ -193,3 +193,64 @@ def test_csrf_token_helper_sees_a_cookie_from_a_cached_page(client):
 
     assert csrf_token(fresh)
     assert Post.objects.count() == 0
+
+
+@pytest.fixture
+def no_guest_posts(settings):
+    settings.NETSITE_ANONYMOUS_POSTING = False
+
+
+def revisit(client, response, path="/board/"):
+    return client.get(path, headers={"if-none-match": response["ETag"]})
+
+
+def test_a_page_without_a_form_revalidates_until_the_board_changes(
+    client, no_guest_posts, user
+):
+    services.create_post(body="Old words", author=user)
+    first = client.get("/board/")
+    assert 'name="client_id"' not in first.content.decode()
+    assert first.has_header("ETag") and "Cookie" in first["Vary"]
+
+    again = revisit(client, first)
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    pages.STORE.clear()  # another process, or a restart: the same bytes
+    assert revisit(client, first).status_code == 304
+
+    services.create_post(body="New words", author=user)
+    changed = revisit(client, first)
+    assert changed.status_code == 200 and "New words" in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_a_new_csrf_secret_gets_the_page_afresh(client, no_guest_posts, user):
+    services.create_post(body="Words", author=user)
+    first = client.get("/board/")
+    assert 'name="csrfmiddlewaretoken"' in first.content.decode()
+
+    other = Client()  # no cookie: its token would not match the cached page's
+    assert revisit(other, first).status_code == 200
+    client.cookies.pop("csrftoken")
+    assert revisit(client, first).status_code == 200
+
+
+def test_a_reader_who_signed_in_never_gets_the_guests_page_revalidated(
+    client, no_guest_posts, user
+):
+    first = client.get("/board/")
+    client.force_login(user)
+
+    response = revisit(client, first)
+
+    assert response.status_code == 200
+    assert 'class="whoami">ada<' in response.content.decode()
+
+
+def test_a_page_with_a_form_is_never_revalidated(client):
+    first = client.get("/board/")
+    assert not first.has_header("ETag")
+
+    again = client.get("/board/", headers={"if-none-match": "*"})
+
+    assert again.status_code == 200
+    assert form_key(again.content.decode()) != form_key(first.content.decode())
