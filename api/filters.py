@@ -9,6 +9,7 @@ order to build its cursors.
 """
 
 import django_filters as filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from django import forms
@@ -34,6 +35,22 @@ def documented(filter_class, schema, **kwargs):
     schema = {**schema, "description": kwargs["label"]}
     subclass = type(filter_class.__name__, (filter_class,), {})
     return extend_schema_field(schema)(subclass)(**kwargs)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """
+    django-filter's backend, which leaves the query alone when the request
+    names none of the view's parameters (a filter given no value filters
+    nothing) instead of building and validating the whole filter form.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or filterset_class.base_filters.keys().isdisjoint(
+            request.query_params
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class IdFilter(filters.Filter):

@@ -64,7 +64,7 @@ from board.models import Post
 from chat import presence
 from chat import services as chat_services
 from chat.models import Mention, Message, Room
-from content import bans, reports
+from content import bans, pages, reports
 from content.http import client_ip
 from content.models import AuditEntry, Ban, Report, Revision
 from content.services import clean_client_id, delete_item, edit_item
@@ -124,6 +124,41 @@ class IdempotentCreateMixin:
         if self.replayed:
             response.status_code = 200
         return response
+
+
+class RowListMixin:
+    """
+    A list page read as ``.values()`` rows and built by the serializer's
+    ``from_rows``: the same JSON as the serializer's own, at a fraction of the
+    cost of fifty model instances through every field. Addresses with a
+    format suffix (``/api/posts.json``) go the serializer's way.
+    """
+
+    # The channel-layer groups whose events change the list (content.pages):
+    # lists that name them are cached until then, for every caller alike.
+    list_groups = None
+    list_stamp = None
+
+    def list(self, request, *args, **kwargs):
+        if self.format_kwarg is not None:
+            return super().list(request, *args, **kwargs)
+        if self.list_groups is None:
+            return Response(self.list_data())
+        return Response(
+            pages.cached_data(
+                request,
+                self.list_data,
+                groups=self.list_groups,
+                stamp=self.list_stamp,
+            )
+        )
+
+    def list_data(self):
+        serializer = self.get_serializer_class()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*serializer.ROW_FIELDS))
+        rows = serializer.from_rows(page, request=self.request)
+        return self.get_paginated_response(rows).data
 
 
 class ModeratedViewSetMixin:
@@ -226,7 +261,9 @@ class ModeratedViewSetMixin:
 
 
 @extend_schema_view(create=extend_schema(request=PostCreateSerializer))
-class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet):
+class PostViewSet(
+    RowListMixin, IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelViewSet
+):
     """
     Board posts, newest first.
 
@@ -238,6 +275,8 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
 
     serializer_class = PostSerializer
+    list_groups = [board_services.BOARD_GROUP]
+    list_stamp = staticmethod(board_services.newest_post_id)
     moderation = board_services.moderation
     text_field = "body"
     filterset_class = PostFilter
@@ -486,6 +525,7 @@ def message_ordering(request):
 
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
+    RowListMixin,
     IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -530,6 +570,7 @@ class RoomMessageViewSet(
 
 
 class MessageViewSet(
+    RowListMixin,
     ModeratedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -30,13 +30,13 @@ concurrent replies never lose a count.
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 
 from board.fragments import post_html, render_posts
 from board.models import Post, title_from_body
-from content import bulk
+from content import bulk, pages
 from content.events import encode_frame, publish_on_commit, utc_iso
 from content.moderators import can_delete
 from content.services import (
@@ -51,6 +51,18 @@ from content.services import (
 logger = logging.getLogger(__name__)
 
 BOARD_GROUP = "board"
+# Pages of the board are cached until an event in it (content.pages).
+pages.keep_versions(BOARD_GROUP)
+
+
+def newest_post_id():
+    """The newest post's id (hidden or not): part of a cached page's key."""
+    # Read on every view of a cached page: one plain query, no ORM on top.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM board_post")
+        return cursor.fetchone()[0]
+
+
 NO_TOPIC = "There is no topic {id}: it may have been hidden or deleted."
 
 
@@ -374,6 +386,7 @@ def import_posts(rows, *, keep_unknown_authors=False, batch_size=1000, progress=
             progress=progress,
         )
         recount_topics(topics.replied)
+        pages.bump(BOARD_GROUP)
     logger.info("posts imported", extra={"added": added, "skipped": skipped})
     return added, skipped
 
@@ -440,6 +453,7 @@ def seed_posts(*, count, rng, batch_size=10_000, progress=None):
         batch_size=batch_size,
         progress=progress,
     )
+    pages.bump(BOARD_GROUP)
     logger.info("demo posts seeded", extra={"count": count})
     return count
 
@@ -455,5 +469,6 @@ def prune_posts(*, hidden_before, dry_run=False):
         Post.objects.all(), hidden_before=hidden_before, dry_run=dry_run
     )
     if not dry_run:
+        pages.bump(BOARD_GROUP)
         logger.info("posts pruned", extra={"count": count})
     return count

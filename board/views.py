@@ -23,6 +23,7 @@ from board import services
 from board.forms import PostForm, ReplyForm
 from board.fragments import render_posts
 from board.models import Post
+from content import pages
 from content.bans import Banned
 from content.http import (
     BadRequest,
@@ -126,8 +127,18 @@ def _render_board(request, form, *, status=200, cursor=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def index(request):
     if request.method != "POST":
-        form = PostForm(user=request.user, initial=remembered_guest_name(request))
-        return _render_board(request, form, cursor=_parse_cursor(request))
+        initial = remembered_guest_name(request)
+        return pages.cached_page(
+            request,
+            lambda: _render_board(
+                request,
+                PostForm(user=request.user, initial=initial),
+                cursor=_parse_cursor(request),
+            ),
+            groups=[services.BOARD_GROUP],
+            variant=initial["display_name"],
+            stamp=services.newest_post_id,
+        )
 
     if not may_write(request.user):
         return redirect_to_login(reverse("board:index"))

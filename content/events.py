@@ -20,6 +20,8 @@ from channels.layers import get_channel_layer
 
 from django.db import transaction
 
+from content import pages
+
 logger = logging.getLogger(__name__)
 
 # Seconds a broadcast may take to reach the channel layer.
@@ -27,7 +29,12 @@ PUBLISH_TIMEOUT = 5.0
 
 
 def publish_on_commit(group, event):
-    """Send ``event`` to the channel-layer ``group`` after the current commit."""
+    """
+    Send ``event`` to the channel-layer ``group`` after the current commit;
+    move on, in this transaction, the version of the pages that show the
+    group (content.pages).
+    """
+    pages.bump(group)
     transaction.on_commit(lambda: publish(group, event), robust=True)
 
 

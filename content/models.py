@@ -360,3 +360,18 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()} {self.target}"
+
+
+class PageVersion(models.Model):
+    """
+    How many times what the cached pages of a part of the site show (the
+    board: content.pages) has changed. The services move it in the same
+    transaction as the write, so every process, management commands
+    included, sees a write and its version together.
+    """
+
+    group = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.group} v{self.version}"

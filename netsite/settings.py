@@ -434,7 +434,7 @@ REST_FRAMEWORK = {
     # there behind a proxy, and a client-sent X-Forwarded-For must not choose
     # its own throttling bucket.
     "NUM_PROXIES": 0,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",

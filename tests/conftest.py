@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 
+from content import pages
 from content.moderators import GROUP_NAME
 
 # The tier rule, the service fixtures and the hermetic-run checks.
@@ -12,10 +13,16 @@ pytest_plugins = ["tests.tiers"]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache: start every test from zero."""
+    """
+    Rate-limit counters live in the cache, and pages cached for readers
+    without an account in content.pages, keyed by versions that each test's
+    rolled-back database starts again from: start every test from zero.
+    """
     cache.clear()
+    pages.STORE.clear()
     yield
     cache.clear()
+    pages.STORE.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,164 @@
+"""
+Whole pages for readers who are not signed in, cached until what they show
+changes.
+
+A page that lists posts is the same for every reader without an account,
+but for its CSRF tokens and one-time form keys (content.forms.FormKeyField),
+which are new on every view. Such a page is rendered once per version of
+what it shows, stored with those values cut out, and each view gets them
+filled in afresh: the same bytes the template would give, for a cache lookup
+and two substitutions.
+
+A version is a counter per part of the site (content.models.PageVersion,
+a row in the database), moved in the same transaction as each write that
+publishes an event to a group of that part (content.events), and by bulk
+writes that publish nothing (imports, seeds) through ``bump``. Every process
+reads it from the database, management commands' writes included; a page
+names the groups it shows. The rendered pages themselves stay in each
+process's memory (``STORE``, a few hundred at most).
+
+Readers who are signed in, or have a message waiting for them, get the page
+rendered for them as before.
+"""
+
+import hashlib
+import re
+
+from django.contrib.messages import get_messages
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
+from django.db.models import F
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
+
+from content.forms import new_form_key
+from content.models import PageVersion
+
+# Where the tokens and keys of a stored page go; never in a page's own text
+# (it is not valid UTF-8 text a template could produce).
+CSRF_SLOT = "\x00csrf\x00"
+KEY_SLOT = "\x00key\x00"
+TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+FORM_KEY = re.compile(r'(name="client_id" value=")[^"]*(")')
+_VERSIONED = set()
+# The rendered pages, in this process's memory: a few hundred of some 70 KB
+# each at most, whatever a crawler asks for.
+STORE = LocMemCache("netsite-pages", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 300}})
+
+
+def keep_versions(root):
+    """
+    Keep a version for the groups named ``root`` and ``root.<anything>``: an
+    event to ``board.topic.7`` moves the version of ``board``, so a page of
+    the whole board sees every change in it.
+    """
+    _VERSIONED.add(root)
+
+
+def bump(group):
+    """
+    Move on the version of ``group``'s part of the site, in the current
+    transaction: pages showing it render afresh once the write is committed.
+    """
+    root = group.partition(".")[0]
+    if root not in _VERSIONED:
+        return
+    changed = PageVersion.objects.filter(group=root).update(version=F("version") + 1)
+    if not changed:
+        PageVersion.objects.get_or_create(group=root)
+        PageVersion.objects.filter(group=root).update(version=F("version") + 1)
+
+
+def versions(groups):
+    """The current versions of ``groups`` (0 for one never changed)."""
+    roots = [group.partition(".")[0] for group in groups]
+    # Read on every view of a cached page: one plain query, no ORM on top,
+    # of a table of a row or two (one per part of the site with versions).
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "group", version FROM content_pageversion')
+        found = dict(cursor.fetchall())
+    return [found.get(root, 0) for root in roots]
+
+
+def cacheable(request):
+    """Whether ``request`` gets the page every reader without an account gets."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and not len(get_messages(request))
+    )
+
+
+def _key(request, groups, variant, stamp):
+    shown = "\x00".join(map(str, [*versions(groups), stamp and stamp()]))
+    return hashlib.blake2b(
+        f"{request.build_absolute_uri()}\x00{variant}\x00{shown}".encode(),
+        digest_size=16,
+    ).hexdigest()
+
+
+def cached_page(request, render, *, groups, variant="", stamp=None):
+    """
+    Return ``render()``'s response, from the cache where the reader allows
+    it: ``groups`` are the channel-layer groups whose events change the page,
+    ``variant`` what else it depends on for this reader (a guest's
+    remembered name), ``stamp`` an optional function of the database whose
+    value is part of the key (the newest id: rows added without the services,
+    by a script's ``bulk_create``, still reach the page).
+
+    A page with no one-time form key in it (no post form: guests may not
+    post) is the same for every reader without an account but for its CSRF
+    tokens, which stay valid as long as the reader's CSRF secret does: it
+    carries an ETag, the hash of the page and of that secret, and a repeat
+    visit that still has both gets a 304. A page with a post form never
+    does: its one-time key would come back to a second tab that already
+    holds it, and the second of two posts would be taken for a retry of the
+    first.
+    """
+    if not cacheable(request):
+        return render()
+    key = _key(request, groups, variant, stamp)
+    page = STORE.get(key)
+    if page is None:
+        response = render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        content = response.content.decode()
+        stored = FORM_KEY.sub(
+            rf"\g<1>{KEY_SLOT}\g<2>",
+            TOKEN.sub(rf"\g<1>{CSRF_SLOT}\g<2>", content),
+        )
+        etag = None if KEY_SLOT in stored else _hash(stored)
+        STORE.set(key, (stored, response["Content-Type"], etag))
+    else:
+        stored, content_type, etag = page
+        head, *rest = stored.replace(CSRF_SLOT, get_token(request)).split(KEY_SLOT)
+        content = head + "".join(new_form_key() + part for part in rest)
+        response = HttpResponse(content, content_type=content_type)
+    if etag is None:
+        return response
+    if CSRF_SLOT in stored:
+        etag = _hash(etag + request.META["CSRF_COOKIE"])
+    etag = response["ETag"] = quote_etag(etag)
+    # A reader who signs in gets another page at the same address.
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(request, etag=etag, response=response)
+
+
+def _hash(text):
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def cached_data(request, build, *, groups, stamp=None):
+    """
+    Return ``build()``, data that is the same for every caller of this
+    address (an API list), from the cache while ``groups`` are unchanged.
+    """
+    store, key = STORE, _key(request, groups, "data", stamp)
+    data = store.get(key)
+    if data is None:
+        data = build()
+        store.set(key, data)
+    return data
