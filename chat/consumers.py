@@ -40,6 +40,8 @@ from content.sessions import SessionBoundMixin, SessionEnded, is_still_active
 from content.sockets import PersonalGroupsMixin
 
 REPLAY_LIMIT = 500
+# The least time between two writes of one socket's read frames (seconds).
+READ_INTERVAL = 1.0
 
 # Close codes (the 4000-4999 range is the application's own).
 CLOSE_RATE_LIMITED = 4429
@@ -78,12 +80,12 @@ def _parse(text_data):
         return None, ("bad_json", "The frame is not JSON.")
     if not isinstance(frame, dict):
         return None, ("bad_json", 'Send a JSON object with a "type".')
-    if frame.get("type") not in ("message", "report"):
+    if frame.get("type") not in ("message", "report", "read"):
         shown = repr(frame.get("type"))[:40]
         return frame, (
             "bad_type",
             f"Unknown frame type {shown}: the client may only send "
-            '"message" or "report".',
+            '"message", "report" or "read".',
         )
     return frame, None
 
@@ -136,6 +138,11 @@ def _replay(room, after):
 
 
 @database_sync_to_async
+def _mark_read(user, room, message_id):
+    return services.mark_read(user=user, room=room, message_id=message_id)
+
+
+@database_sync_to_async
 def _post(*, author, **kwargs):
     # In the same thread hop as the write: one indexed read per message.
     if author is not None and not is_still_active(author):
@@ -160,10 +167,11 @@ class ChatConsumer(
 ):
     # Room events are forwarded without Channels' per-event thread hop: their
     # handlers touch no database connection (see the mixin).
-    layer_events = frozenset({"chat.message", "chat.delete", "chat.clear"})
+    layer_events = frozenset({"chat.message", "chat.delete", "chat.clear", "chat.room"})
 
     async def connect(self):
         self.room = None
+        self.last_read_write = 0.0
         self.replayed = set()
         try:
             after = _parse_after(self.scope)
@@ -208,6 +216,10 @@ class ChatConsumer(
         # Parsed before it is counted, so that a refusal for sending too fast
         # names the message (its client_id) and the client can send it again.
         frame, refusal = _parse(text_data)
+        if refusal is None and frame["type"] == "read":
+            # Not counted against the chat rate: reading is not chatting.
+            await self._receive_read(frame)
+            return
         ident = rate_ident(self.scope.get("user"), _client_address(self.scope))
         wait = await _count_frame(ident)
         if wait is not None:
@@ -307,6 +319,26 @@ class ChatConsumer(
             )
         )
 
+    async def _receive_read(self, frame):
+        """
+        Move the member's read pointer forward; answer only a bad frame.
+        Writes at most one per ``READ_INTERVAL`` per socket (the page sends
+        less often), so a client cannot make the socket a stream of writes.
+        """
+        message_id = frame.get("id")
+        if isinstance(message_id, bool) or not isinstance(message_id, int):
+            await self._refuse("bad_json", '"id" must be a message id (a number).')
+            return
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse("forbidden", "Log in to keep track of what you read.")
+            return
+        now = time.monotonic()
+        if now - self.last_read_write < READ_INTERVAL:
+            return
+        self.last_read_write = now
+        await _mark_read(user, self.room, message_id)
+
     async def _receive_report(self, frame):
         message_id, reason = frame.get("id"), frame.get("reason")
         if isinstance(message_id, bool) or not isinstance(message_id, int):
@@ -357,3 +389,32 @@ class ChatConsumer(
             if time.monotonic() > self.replayed_until:
                 self.replayed.clear()
         await self.send(text_data=event["text"])
+
+
+class RoomListConsumer(
+    PersonalGroupsMixin,
+    SessionBoundMixin,
+    LayerEventDispatchMixin,
+    AsyncWebsocketConsumer,
+):
+    """
+    The list of rooms, live: each posted message (``activity``) and each
+    change of a title or topic (``room``) in any room; and, for a member,
+    each room they read elsewhere (``read``). It only listens: any frame the
+    client sends is answered with an error.
+    """
+
+    layer_events = frozenset({"chat.activity", "chat.room", "chat.read"})
+
+    async def websocket_connect(self, message):
+        # Channels joins (and on disconnect leaves) everything in groups.
+        self.groups = [*self.groups, Room.LIST_GROUP]
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            self.groups.append(services.reader_group(user.pk))
+        await super().websocket_connect(message)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(
+            text_data=_error("bad_type", "This socket only listens: send nothing.")
+        )

@@ -9,6 +9,9 @@ app_name = "chat"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<str:slug>/", views.room, name="room"),
+    path("<str:slug>/history/", views.history, name="history"),
+    path("<str:slug>/m/<int:pk>/", views.message, name="message"),
+    path("<str:slug>/topic/", views.topic, name="topic"),
     path(
         "messages/<int:pk>/report/",
         content_views.report,
