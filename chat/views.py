@@ -225,7 +225,7 @@ def history(request, slug):
         after=_parse_id(request, "after"),
         around=_parse_id(request, "around"),
     )
-    mark_days(messages, _parse_id(request, "read_at"))
+    mark_days(messages)
     return render(
         request,
         "chat/_history.html",
