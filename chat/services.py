@@ -410,24 +410,33 @@ def mark_read(*, user, room, message_id=None):
     )
     target = newest if message_id is None else max(0, min(message_id, newest))
     pointers = ReadPointer.objects.filter(user=user, room=room)
-    with transaction.atomic():
-        moved = pointers.filter(message_id__lt=target).update(message_id=target)
-        if not moved and not pointers.exists():
-            try:
-                with transaction.atomic():
-                    ReadPointer.objects.create(user=user, room=room, message_id=target)
-                moved = True
-            except IntegrityError:  # a concurrent first read
-                moved = pointers.filter(message_id__lt=target).update(message_id=target)
-        position = pointers.values_list("message_id", flat=True).get()
-        unread = (
-            Room.objects.filter(pk=room.pk)
-            .with_unread(user)
-            .values_list("unread", flat=True)
-            .get()
-        )
-        if moved:
-            publish_on_commit(reader_group(user.pk), read_event(room, position, unread))
+    current = pointers.values_list("message_id", flat=True).first()
+    moved = False
+    if current is None or current < target:
+        # Written only when it moves: a page view of a room already read
+        # costs one read, no write lock.
+        with transaction.atomic():
+            moved = pointers.filter(message_id__lt=target).update(message_id=target)
+            if not moved and current is None:
+                try:
+                    with transaction.atomic():
+                        ReadPointer.objects.create(
+                            user=user, room=room, message_id=target
+                        )
+                    moved = True
+                except IntegrityError:  # a concurrent first read
+                    moved = pointers.filter(message_id__lt=target).update(
+                        message_id=target
+                    )
+    position = pointers.values_list("message_id", flat=True).get()
+    unread = (
+        Room.objects.filter(pk=room.pk)
+        .with_unread(user)
+        .values_list("unread", flat=True)
+        .get()
+    )
+    if moved:
+        publish_on_commit(reader_group(user.pk), read_event(room, position, unread))
     return position, unread
 
 

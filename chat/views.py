@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from chat import services
 from chat.forms import MessageForm, RoomForm, TopicForm
@@ -205,7 +205,7 @@ def _render_room(request, room, form, *, status=200, around=None, topic_form=Non
     )
 
 
-@require_GET
+@require_safe
 def message(request, slug, pk):
     """The room at one message, however old: the page around it, highlighted."""
     room = get_object_or_404(Room, slug=slug)
@@ -215,7 +215,7 @@ def message(request, slug, pk):
     return _render_room(request, room, form, around=pk)
 
 
-@require_GET
+@require_safe
 def history(request, slug):
     """A page of the log as a fragment, for the room page's script."""
     room = get_object_or_404(Room, slug=slug)
