@@ -149,8 +149,9 @@ def exception_handler(exc, context):
     if isinstance(exc, Banned):
         exc = exceptions.PermissionDenied(exc.message, code="banned")
     elif isinstance(exc, DjangoPermissionDenied) and exc.args:
-        # A service's refusal says why; DRF's conversion would drop it.
-        exc = exceptions.PermissionDenied(str(exc))
+        # A service's refusal says why (and may name its code, as
+        # content.services.ChangeRefused does); DRF's conversion would drop it.
+        exc = exceptions.PermissionDenied(str(exc), code=getattr(exc, "code", None))
     elif isinstance(exc, Http404):
         # get_object_or_404's "No Post matches the given query." names the
         # model but not what to do; hidden and missing items read the same.

@@ -15,6 +15,8 @@ from django import forms
 
 from board.models import Post
 from chat.models import Message, Room
+from content import search
+from content.forms import SearchField
 from content.models import AuditEntry, Ban
 
 SEARCH_MAX_LENGTH = 200
@@ -79,8 +81,32 @@ def search_filter(field, what):
     )
 
 
+class FullTextFilter(filters.CharFilter):
+    field_class = SearchField
+
+
+def fulltext_filter(what):
+    return documented(
+        FullTextFilter,
+        {"type": "string", "maxLength": search.QUERY_MAX_LENGTH},
+        method=lambda queryset, name, value: search.matching(queryset, value),
+        label=f"Full-text search: only {what} that contain every word of this "
+        f"text, as whole words, in any case (at most {search.WORDS_MAX} words). "
+        "Quotes, * and other operators are ordinary characters.",
+    )
+
+
 class PostFilter(filters.FilterSet):
+    q = fulltext_filter("posts")
     author = author_filter()
+    topic = documented(
+        IdFilter,
+        {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+        min_value=0,
+        max_value=ID_MAX,
+        field_name="topic_id",
+        label="Only the replies to the topic with this id.",
+    )
     since = since_filter()
     search = search_filter("body", "body")
     ordering = ordering_filter(
@@ -92,7 +118,18 @@ class PostFilter(filters.FilterSet):
         fields = []
 
 
+class TopicFilter(filters.FilterSet):
+    author = author_filter()
+    since = since_filter()
+    search = search_filter("title", "title")
+
+    class Meta:
+        model = Post
+        fields = []
+
+
 class MessageFilter(filters.FilterSet):
+    q = fulltext_filter("messages")
     author = author_filter()
     since = since_filter()
     search = search_filter("text", "text")

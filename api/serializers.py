@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
 from board.models import Post
-from chat.models import Message, Room
-from content.models import AuditEntry, Ban, Report
+from chat.models import Mention, Message, Room
+from content.models import AuditEntry, Ban, Report, Revision
 
 CLIENT_ID_HELP = (
     "Optional key, chosen by the client, that makes a retried create safe: "
@@ -83,6 +83,8 @@ def client_id_field():
 # address that only differs by the item's id is reversed once per response,
 # with this in place of the id, and filled in for each item.
 ID_SLOT = "0id0"
+# The same for site addresses whose id goes through an ``<int:...>`` converter.
+NUMBER_SLOT = 4611686018427387911
 
 
 def _once_per_response(field, key, build):
@@ -141,9 +143,9 @@ class HtmlUrlField(serializers.Field):
         template = _once_per_response(
             self,
             ("html", type(value)),
-            lambda: self._absolute(type(value)(pk=ID_SLOT).get_absolute_url()),
+            lambda: self._absolute(type(value)(pk=NUMBER_SLOT).get_absolute_url()),
         )
-        return template.replace(ID_SLOT, str(value.pk))
+        return template.replace(str(NUMBER_SLOT), str(value.pk))
 
 
 HtmlUrlField = extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
@@ -153,12 +155,27 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     """Fields shared by posts and messages: who wrote it, and moderation."""
 
     serializer_url_field = ItemUrlField
-    shared_fields = ["author", "guest", "created", "client_id", "hidden"]
+    shared_fields = [
+        "html",
+        "author",
+        "guest",
+        "created",
+        "edited_at",
+        "client_id",
+        "hidden",
+    ]
 
     author = serializers.CharField(
         source="display_name",
         read_only=True,
         help_text="The name shown with the item (the username for members).",
+    )
+    html = serializers.CharField(
+        read_only=True,
+        help_text="The text formatted as the site shows it: a safe Markdown "
+        "subset (emphasis, code, code blocks, links, quotes, lists, line "
+        "breaks, @mentions), rendered and sanitized when the item was written. "
+        "The text field stays the source.",
     )
     guest = serializers.SerializerMethodField(
         help_text="True when a guest without an account wrote it."
@@ -169,6 +186,12 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         "Moderators hide or show an item by changing it (PATCH).",
     )
     client_id = client_id_field()
+    edited_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When the text was last edited (pages show “(edited)”); "
+        "null if never. Authors edit (PATCH) or delete their own within "
+        "NETSITE_EDIT_WINDOW seconds of writing, moderators anyone's at any time.",
+    )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_guest(self, obj):
@@ -177,11 +200,25 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
 
 class PostSerializer(AuthoredSerializer):
     body = text_field(Post.BODY_MAX_LENGTH, "Write something before posting.", "posts")
-    html_url = HtmlUrlField(by_id=True, help_text="The post on the board page.")
+    topic = serializers.IntegerField(
+        source="topic_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The id of the topic this post replies to; null for a topic's "
+        "first post (whose id is the topic's).",
+    )
+    html_url = HtmlUrlField(by_id=True, help_text="The post's page on the site.")
 
     class Meta:
         model = Post
-        fields = ["url", "id", "body", *AuthoredSerializer.shared_fields, "html_url"]
+        fields = [
+            "url",
+            "id",
+            "topic",
+            "body",
+            *AuthoredSerializer.shared_fields,
+            "html_url",
+        ]
         read_only_fields = ["created"]
         extra_kwargs = {"url": {"view_name": "api:post-detail"}}
 
@@ -196,6 +233,62 @@ class PostCreateSerializer(PostSerializer):
 
     class Meta(PostSerializer.Meta):
         fields = [f for f in PostSerializer.Meta.fields if f != "hidden"]
+
+
+class TopicSerializer(PostSerializer):
+    """A topic: its first post, its title and its activity."""
+
+    serializer_url_field = ItemUrlField
+    title = StrictCharField(
+        max_length=Post.TITLE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="The topic's title; left out or empty, the first line of its "
+        "body (at most 80 characters).",
+        error_messages={
+            "max_length": f"Keep titles to {Post.TITLE_MAX_LENGTH} characters.",
+            "invalid": "Send the title as a string.",
+        },
+    )
+    post = ItemUrlField(
+        view_name="api:post-detail", help_text="The topic's first post in /api/posts/."
+    )
+    replies = ItemUrlField(
+        view_name="api:topic-replies", help_text="The topic's replies, oldest first."
+    )
+    reply_count = serializers.IntegerField(read_only=True, help_text="Visible replies.")
+    last_activity = serializers.DateTimeField(
+        read_only=True, help_text="When its latest visible post was written."
+    )
+    last_poster = serializers.CharField(
+        read_only=True, help_text="Who wrote its latest visible post."
+    )
+    html_url = HtmlUrlField(by_id=True, help_text="The topic's page on the site.")
+
+    class Meta(PostSerializer.Meta):
+        fields = [
+            "url",
+            "id",
+            "title",
+            "body",
+            *AuthoredSerializer.shared_fields,
+            "reply_count",
+            "last_activity",
+            "last_poster",
+            "post",
+            "replies",
+            "html_url",
+        ]
+        extra_kwargs = {"url": {"view_name": "api:topic-detail"}}
+
+
+class TopicCreateSerializer(TopicSerializer):
+    """A new topic: a title (optional) and the body of its first post."""
+
+    hidden = None  # as PostCreateSerializer's
+
+    class Meta(TopicSerializer.Meta):
+        fields = [f for f in TopicSerializer.Meta.fields if f != "hidden"]
 
 
 class RoomSerializer(serializers.HyperlinkedModelSerializer):
@@ -332,6 +425,28 @@ class MessageCreateSerializer(MessageSerializer):
         fields = [f for f in MessageSerializer.Meta.fields if f != "hidden"]
 
 
+class PresenceSerializer(serializers.Serializer):
+    """Who has a room open now (the chat protocol's ``presence`` frame)."""
+
+    members = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Usernames of the signed-in members in the room, sorted.",
+    )
+    guests = serializers.IntegerField(
+        min_value=0, help_text="How many guests (browsers, else addresses)."
+    )
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    """A chat message that names the caller with ``@username``."""
+
+    message = MessageSerializer(read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = ["id", "message"]
+
+
 class MeSerializer(serializers.Serializer):
     authenticated = serializers.BooleanField()
     username = serializers.CharField(allow_null=True)
@@ -363,6 +478,21 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Field (or parameter) name to its messages; empty unless "
         "the request had invalid fields.",
     )
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    edited_by = serializers.CharField(
+        source="edited_by_name", help_text="Who replaced this text (a username)."
+    )
+
+    class Meta:
+        model = Revision
+        fields = ["id", "text", "created", "edited_by"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "text": {"help_text": "The text as it read before this edit."},
+            "created": {"help_text": "When it was replaced."},
+        }
 
 
 class ReportRequestSerializer(serializers.Serializer):

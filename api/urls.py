@@ -9,8 +9,10 @@ app_name = "api"
 
 router = SimpleRouter()
 router.register("posts", views.PostViewSet, basename="post")
+router.register("topics", views.TopicViewSet, basename="topic")
 router.register("rooms", views.RoomViewSet, basename="room")
 router.register("messages", views.MessageViewSet, basename="message")
+router.register("mentions", views.MentionViewSet, basename="mention")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("bans", views.BanViewSet, basename="ban")
 router.register("moderation-log", views.AuditEntryViewSet, basename="auditentry")

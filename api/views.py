@@ -23,36 +23,51 @@ from rest_framework.views import APIView
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from api.exceptions import LockedOut, json_error, service_errors
-from api.filters import AuditFilter, BanFilter, MessageFilter, PostFilter, RoomFilter
+from api.filters import (
+    AuditFilter,
+    BanFilter,
+    MessageFilter,
+    PostFilter,
+    RoomFilter,
+    TopicFilter,
+)
 from api.permissions import HasModelPermission, IsAuthorOrModerator, is_moderator
+from api.schema import IDEMPOTENCY_KEY
 from api.serializers import (
     AuditEntrySerializer,
     BanSerializer,
+    MentionSerializer,
     MeSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     PostCreateSerializer,
     PostSerializer,
+    PresenceSerializer,
     ReadPointerSerializer,
     ReadSerializer,
     ReportRequestSerializer,
     ReportSerializer,
+    RevisionSerializer,
     RoomCreateSerializer,
     RoomSerializer,
+    TopicCreateSerializer,
+    TopicSerializer,
 )
 from board import services as board_services
 from board.models import Post
+from chat import presence
 from chat import services as chat_services
-from chat.models import Message, Room
+from chat.models import Mention, Message, Room
 from content import bans, reports
 from content.http import client_ip
-from content.models import AuditEntry, Ban, Report
-from content.services import clean_client_id
+from content.models import AuditEntry, Ban, Report, Revision
+from content.services import clean_client_id, delete_item, edit_item
 
 ROOM_KEY_SECONDS = 24 * 60 * 60
 
@@ -140,7 +155,9 @@ class ModeratedViewSetMixin:
         act([item], by=user, via="api")
         item.refresh_from_db()
 
-    # The write path of an update or delete: the app's moderation services.
+    # The write path of an update or delete: content.services, which lets an
+    # author change their own item within NETSITE_EDIT_WINDOW (403 after
+    # that, code too_late) and a moderator anyone's.
     moderation = None  # content.services.Moderation
     text_field = None
 
@@ -150,12 +167,30 @@ class ModeratedViewSetMixin:
         if text is None or text == getattr(serializer.instance, self.text_field):
             return
         with service_errors():
-            serializer.instance = self.moderation.edit(
-                serializer.instance, text, by=self.request.user, via="api"
+            serializer.instance = edit_item(
+                serializer.instance, text=text, by=self.request.user, via="api"
             )
 
     def perform_destroy(self, instance):
-        self.moderation.delete([instance], by=self.request.user, via="api")
+        delete_item(instance, by=self.request.user, via="api")
+
+    @extend_schema(
+        responses={200: RevisionSerializer(many=True)},
+        description="The item's earlier texts, newest first: one per edit, by "
+        "its author or a moderator. For moderators of the item's app only "
+        "(403 for anyone else).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def revisions(self, request, pk=None):
+        item = self.get_object()
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if not is_moderator(request.user, self.moderated_app):
+            raise exceptions.PermissionDenied(
+                "Only moderators may read the earlier versions of an item."
+            )
+        rows = Revision.objects.of(item)
+        return Response(RevisionSerializer(rows, many=True).data)
 
     @extend_schema(
         request=ReportRequestSerializer,
@@ -195,8 +230,11 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
     """
     Board posts, newest first.
 
-    Anyone may read visible posts; signed-in users may post; the author or a
-    board moderator may edit (``body``) or delete a post.
+    Anyone may read visible posts; signed-in users may post. The author may
+    edit (``body``) or delete a post for ``NETSITE_EDIT_WINDOW`` seconds after
+    writing it (then 403, code ``too_late``), a board moderator at any time;
+    ``edited_at`` says when it was last edited, and moderators read the
+    earlier texts at ``revisions/``.
     """
 
     serializer_class = PostSerializer
@@ -222,6 +260,128 @@ class PostViewSet(IdempotentCreateMixin, ModeratedViewSetMixin, viewsets.ModelVi
                 address=client_ip(self.request),
             ),
         )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=TopicCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "A new topic",
+                value={"title": "Bikes for sale", "body": "Two, both red. Offers?"},
+                request_only=True,
+            )
+        ],
+    )
+)
+class TopicViewSet(
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    Board topics, most recently active first.
+
+    A topic is its first post (the same id in ``/api/posts/``) with a title;
+    its replies are at ``/api/topics/{id}/replies/``, oldest first, where
+    signed-in users reply. Edit, hide or delete a topic's posts through
+    ``/api/posts/{id}/``. Anyone may read visible topics.
+    """
+
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilter
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    moderated_app = "board"
+
+    def get_queryset(self):
+        topics = Post.objects.filter(topic__isnull=True)
+        if self.action == "list" or not is_moderator(
+            self.request.user, self.moderated_app
+        ):
+            topics = topics.visible()
+        return topics
+
+    def pagination_ordering(self):
+        if self.action == "replies":
+            return "id"
+        return ("-last_activity", "-id")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise exceptions.NotFound(
+                board_services.NO_TOPIC.format(id=self.kwargs["pk"])
+            ) from None
+
+    def perform_create(self, serializer):
+        user, client_id = self.request.user, self.idempotency_key(serializer)
+        self.save_once(
+            serializer,
+            lambda: board_services.create_post(
+                body=serializer.validated_data["body"],
+                title=serializer.validated_data.get("title"),
+                author=user,
+                client_id=client_id,
+                address=client_ip(self.request),
+            ),
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        filters=False,
+        responses={200: PostSerializer(many=True)},
+        description="The topic's visible replies, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PostCreateSerializer,
+        responses={201: PostSerializer, 200: PostSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "A reply", value={"body": "Is the left one a 28?"}, request_only=True
+            )
+        ],
+        description="Reply to the topic. The same Idempotency-Key (or "
+        "client_id) again returns the reply stored the first time (200).",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=PostSerializer,
+        filterset_class=None,
+    )
+    def replies(self, request, pk=None):
+        topic = self.get_object()
+        if request.method == "GET":
+            replies = Post.objects.visible().filter(topic=topic)
+            page = self.paginate_queryset(replies)
+            serializer = PostSerializer(
+                page, many=True, context=self.get_serializer_context()
+            )
+            return self.get_paginated_response(serializer.data)
+        serializer = PostCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        user, client_id = request.user, self.idempotency_key(serializer)
+        self.save_once(
+            serializer,
+            lambda: board_services.create_post(
+                body=serializer.validated_data["body"],
+                topic=topic.pk,
+                author=user,
+                client_id=client_id,
+                address=client_ip(request),
+            ),
+        )
+        data = PostSerializer(
+            serializer.instance, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=200 if self.replayed else 201)
 
 
 @extend_schema_view(create=extend_schema(request=RoomCreateSerializer))
@@ -332,6 +492,35 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         chat_services.delete_room(room=instance, by=self.request.user, via="api")
 
+    @extend_schema(responses=PresenceSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[permissions.AllowAny],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def presence(self, request, slug=None):
+        """
+        Who has the room open now: members by username and a count of guests,
+        across every server process; as the socket's ``presence`` frame.
+        """
+        room = self.get_object()
+        frame = presence.read(room.pk)
+        return Response({"members": frame["members"], "guests": frame["guests"]})
+
+
+def message_ordering(request):
+    """Return the order of a list of messages: newest first, unless ``after``."""
+    ordering = request.query_params.get("ordering")
+    if request.query_params.get("after") is None:
+        return ordering or "-id"
+    if ordering == "-id":
+        raise exceptions.ValidationError(
+            {"ordering": ["With after, messages come oldest first: ordering=id."]}
+        )
+    return "id"
+
 
 @extend_schema_view(create=extend_schema(request=MessageCreateSerializer))
 class RoomMessageViewSet(
@@ -361,14 +550,7 @@ class RoomMessageViewSet(
         return self.get_room().messages.visible().select_related("room")
 
     def pagination_ordering(self):
-        ordering = self.request.query_params.get("ordering")
-        if self.request.query_params.get("after") is None:
-            return ordering or "-id"
-        if ordering == "-id":
-            raise exceptions.ValidationError(
-                {"ordering": ["With after, messages come oldest first: ordering=id."]}
-            )
-        return "id"
+        return message_ordering(self.request)
 
     def perform_create(self, serializer):
         room, user = self.get_room(), self.request.user
@@ -387,23 +569,50 @@ class RoomMessageViewSet(
 
 class MessageViewSet(
     ModeratedViewSetMixin,
+    mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
     """
-    One chat message: the author or a chat moderator may edit (``text``) or
-    delete it. List and create a room's messages at ``/api/rooms/{slug}/messages/``.
+    Chat messages of every room, newest first (``?q=`` searches them all);
+    one message: the author may edit (``text``) or delete it for
+    ``NETSITE_EDIT_WINDOW`` seconds after sending it (then 403, code
+    ``too_late``), a chat moderator at any time; moderators read the earlier
+    texts at ``revisions/``. List and create one room's messages at
+    ``/api/rooms/{slug}/messages/``.
     """
 
     serializer_class = MessageSerializer
+    filterset_class = MessageFilter
     moderated_app = "chat"
     moderation = chat_services.moderation
     text_field = "text"
 
     def get_queryset(self):
         return self.visible_to_caller(Message.objects.select_related("room"))
+
+    def pagination_ordering(self):
+        return message_ordering(self.request)
+
+
+class MentionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """
+    The caller's mentions: the visible chat messages that name them with
+    ``@username``, newest first. Signed-in members only.
+    """
+
+    serializer_class = MentionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Mention.objects.none()
+        return Mention.objects.of(self.request.user)
+
+    def pagination_ordering(self):
+        return "-id"
 
 
 class ModerationRecordsMixin:
@@ -557,7 +766,9 @@ class ApiRootView(APIView):
         return Response(
             {
                 "posts": link("post-list"),
+                "topics": link("topic-list"),
                 "rooms": link("room-list"),
+                "mentions": link("mention-list"),
                 "reports": link("report-list"),
                 "bans": link("ban-list"),
                 "moderation_log": link("auditentry-list"),

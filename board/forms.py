@@ -5,6 +5,19 @@ from content.forms import FormKeyField
 
 
 class PostForm(forms.Form):
+    """A new topic: its first post, and a title (by default the first line)."""
+
+    title = forms.CharField(
+        label="Title",
+        required=False,
+        max_length=Post.TITLE_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": Post.TITLE_MAX_LENGTH,
+                "placeholder": "Optional: your message's first line otherwise",
+            }
+        ),
+    )
     body = forms.CharField(
         label="Message",
         max_length=Post.BODY_MAX_LENGTH,
@@ -23,3 +36,9 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user is not None and user.is_authenticated:
             del self.fields["display_name"]
+
+
+class ReplyForm(PostForm):
+    """A reply to a topic."""
+
+    title = None

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from board.consumers import BoardConsumer
+from board.consumers import BoardConsumer, TopicConsumer
 
 websocket_urlpatterns = [
     path("ws/board/", BoardConsumer.as_asgi()),
+    path("ws/board/t/<int:topic_id>/", TopicConsumer.as_asgi()),
 ]

@@ -8,6 +8,9 @@ app_name = "board"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("t/<int:pk>/", views.topic, name="topic"),
+    path("p/<int:pk>/", views.permalink, name="post"),
+    path("search/", views.search, name="search"),
     path(
         "posts/<int:pk>/report/",
         content_views.report,
@@ -22,5 +25,14 @@ urlpatterns = [
             name=action,
         )
         for action in ("hide", "unhide", "delete")
+    ),
+    *(
+        path(
+            f"posts/<int:pk>/{action}/",
+            getattr(content_views, action),
+            {"model": Post, "via": "board"},
+            name=action,
+        )
+        for action in ("edit", "remove")
     ),
 ]

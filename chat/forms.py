@@ -41,8 +41,14 @@ class MessageForm(forms.Form):
         # No max_length: the service checks length (after trimming) and says
         # what is wrong in the same words on every interface.
         strip=False,
-        widget=forms.TextInput(
-            attrs={"maxlength": Message.TEXT_MAX_LENGTH, "autocomplete": "off"}
+        # Several lines: Enter sends, Shift+Enter starts a new line (room.js).
+        widget=forms.Textarea(
+            attrs={
+                "maxlength": Message.TEXT_MAX_LENGTH,
+                "autocomplete": "off",
+                "rows": 2,
+                "cols": 40,
+            }
         ),
         error_messages={"required": "Write something before sending."},
     )

@@ -153,6 +153,45 @@ class Message(ModeratedContent):
         return self.room.get_absolute_url() + f"#message-{self.pk}"
 
 
+class MentionQuerySet(models.QuerySet):
+    def of(self, user):
+        """The mentions of ``user`` in visible messages, newest first."""
+        return (
+            self.filter(user=user, message__hidden=False)
+            .select_related("message__room")
+            .order_by("-id")
+        )
+
+
+class Mention(models.Model):
+    """A member named with ``@username`` in a chat message."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="mentions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_mentions",
+    )
+
+    objects = MentionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="chat_mention_user_newest")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user"], name="chat_mention_once_per_message"
+            )
+        ]
+
+    def __str__(self):
+        return f"@{self.user} in {self.message_id}"
+
+
 class ReadPointer(models.Model):
     """
     How far a member has read a room: every message up to ``message_id``.

@@ -9,7 +9,7 @@ encoded once however many members the room has, and consumers forward it as
 is (docs/protocol.md describes the frames):
 
 - ``{"type": "chat.message", "id": N, "text": "..."}`` for a new, edited or
-  unhidden message,
+  unhidden message (an edited one carries ``edited_at``),
 - ``{"type": "chat.delete", "id": N, "text": "..."}`` for a hidden or deleted
   message,
 - ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
@@ -17,6 +17,11 @@ is (docs/protocol.md describes the frames):
   each member's connection closes with 4404,
 - ``{"type": "chat.room", "text": "..."}`` when a room's title or topic
   changes (to the room and to the list of rooms).
+
+A new message, or an edit, that names members with ``@username`` stores a
+``Mention`` of each not yet named in the same transaction and, on commit,
+hands a ``mention`` frame to the open chat pages of each (their personal
+group, ``content.sockets``).
 
 The list of rooms (``Room.LIST_GROUP``) gets one ``chat.activity`` event per
 posted message, whatever the number of rooms or members; a member's list
@@ -26,6 +31,7 @@ pages (``reader_group``) hear when that member read a room elsewhere
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -33,10 +39,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
-from chat.models import Message, ReadPointer, Room
+from chat.models import Mention, Message, ReadPointer, Room
 from content import audit, bulk, names, queue
 from content.bans import refuse_banned
 from content.events import encode_frame, publish_on_commit, utc_iso
+from content.markup import mentioned_usernames
 from content.moderators import moderates
 from content.services import (
     Moderation,
@@ -44,6 +51,7 @@ from content.services import (
     invalid,
     refuse_unstorable,
 )
+from content.sockets import notice_event, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +124,9 @@ def serialize_message(message):
         "author": message.display_name,
         "guest": message.author_id is None,
         "text": message.text,
+        "html": message.html,
         "created": utc_iso(message.created),
+        "edited_at": utc_iso(message.edited_at) if message.edited_at else None,
         "client_id": message.client_id,
     }
 
@@ -192,10 +202,14 @@ def read_event(room, message_id, unread):
     }
 
 
+# Addresses under /chat/ that are pages of their own, not rooms.
+RESERVED_SLUGS = frozenset({"mentions", "search"})
+
+
 def _unique_slug(title):
     base = slugify(title, allow_unicode=True)[: Room.SLUG_MAX_LENGTH - 8] or "room"
     slug, n = base, 1
-    while Room.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Room.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -392,6 +406,7 @@ def post_message(
                 Q(last_message_id__isnull=True) | Q(last_message_id__lt=message.pk)
             ).update(last_message_id=message.pk, last_active=message.created)
             publish_on_commit(Room.LIST_GROUP, activity_event(message))
+            _mention(message)
     return message, created
 
 
@@ -440,9 +455,61 @@ def mark_read(*, user, room, message_id=None):
     return position, unread
 
 
+def mention_frame(message):
+    """Return the ``mention`` frame that tells a member ``message`` names them."""
+    return {
+        "type": "mention",
+        "id": message.pk,
+        "room": message.room.slug,
+        "room_title": message.room.title,
+        "author": message.display_name,
+        "guest": message.author_id is None,
+        "text": message.text,
+        "created": utc_iso(message.created),
+        "url": message.get_absolute_url(),
+    }
+
+
+def _mention(message):
+    """
+    Store and announce the mentions in ``message`` (new or edited) of members
+    it did not mention yet, its author excepted.
+    """
+    names = mentioned_usernames(message.text)
+    if not names:
+        return
+    # "@ada." ends a sentence more often than it names "ada.".
+    wanted = set(names) | {name.rstrip(".") for name in names}
+    users = get_user_model().objects.filter(username__in=wanted, is_active=True)
+    if message.author_id is not None:
+        users = users.exclude(pk=message.author_id)
+    users = users.exclude(chat_mentions__message=message)
+    user_ids = list(users.values_list("pk", flat=True))
+    if not user_ids:
+        return
+    Mention.objects.bulk_create(
+        [Mention(message=message, user_id=user_id) for user_id in user_ids]
+    )
+    event = notice_event("mention", encode_frame(mention_frame(message)))
+    for user_id in user_ids:
+        publish_on_commit(user_group(user_id), event)
+
+
+class MessageModeration(Moderation):
+    """Chat's moderation services: an edit that names someone new mentions them."""
+
+    def edit(self, item, text, *, by, via, reason=""):
+        with transaction.atomic():
+            item = super().edit(item, text, by=by, via=via, reason=reason)
+            _mention(item)
+        return item
+
+
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
 # from what pages are told (content.services.Moderation).
-moderation = Moderation(Message, shown=_shown, removed=_removed, related=["room"])
+moderation = MessageModeration(
+    Message, shown=_shown, removed=_removed, related=["room"]
+)
 hide_messages = moderation.hide
 unhide_messages = moderation.unhide
 edit_message = moderation.edit
@@ -584,11 +651,11 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
     moments = demo.timeline(count, after=newest)
     bulk.seed_rows(
         Message,
-        ("room", "display_name", "text", "created", "hidden"),
+        ("room", "display_name", "text", "html", "created", "hidden"),
         lambda: (
             rng.choice(room_ids),
             demo.name(rng),
-            demo.sentence(rng),
+            *demo.sentence_and_html(rng),
             next(moments),
             False,
         ),

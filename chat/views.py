@@ -12,17 +12,18 @@ pages as a fragment of the log for the room page's script.
 """
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from chat import services
+from chat import presence, services
 from chat.forms import MessageForm, RoomForm, TopicForm
-from chat.models import Message, ReadPointer, Room
+from chat.models import Mention, Message, ReadPointer, Room
 from content.bans import Banned
 from content.http import (
     HttpResponseSeeOther,
@@ -34,9 +35,14 @@ from content.http import (
     too_many,
 )
 from content.moderators import can_delete, can_hide, moderates
-from content.services import add_to_form, may_write
+from content.services import add_to_form, change_checker, may_write
+from content.views import search_page
 
 HISTORY = 50
+MENTIONS_SHOWN = 100
+# Suggestions for an "@" in the composer: how many, from how many recent messages.
+MEMBERS_SHOWN = 8
+RECENT_AUTHORS_FROM = 200
 # Rooms are cheap to create and permanent: a few an hour is plenty for anyone.
 ROOM_CREATE_RATE = (5, 3600)
 ROOMS_SHOWN = 100
@@ -166,6 +172,14 @@ def _read_at(request, room):
     )
 
 
+def _mark_editable(request, messages):
+    """Mark the messages the reader may edit or delete (``editable``)."""
+    may_change = change_checker(request.user)
+    for message in messages:
+        message.editable = may_change(message)
+    return messages
+
+
 def _render_room(request, room, form, *, status=200, around=None, topic_form=None):
     before, after = _parse_id(request, "before"), _parse_id(request, "after")
     history, has_older, has_newer = history_page(
@@ -181,6 +195,7 @@ def _render_room(request, room, form, *, status=200, around=None, topic_form=Non
             room=room,
             message_id=history[-1].pk if history else 0,
         )
+    _mark_editable(request, history)
     return render(
         request,
         "chat/room.html",
@@ -196,6 +211,8 @@ def _render_room(request, room, form, *, status=200, around=None, topic_form=Non
             "can_change": services.may_change_room(request.user, room),
             "topic_form": topic_form or TopicForm(initial={"topic": room.topic}),
             "last_id": history[-1].pk if history else 0,
+            "edit_window": settings.NETSITE_EDIT_WINDOW,
+            "presence": presence.read(room.pk),
             "rights": {
                 "hide": can_hide(request.user, Message),
                 "delete": can_delete(request.user, Message),
@@ -226,11 +243,14 @@ def history(request, slug):
         around=_parse_id(request, "around"),
     )
     mark_days(messages)
+    _mark_editable(request, messages)
     return render(
         request,
         "chat/_history.html",
         {
             "room": room,
+            # The fragment's forms come back to the room, not to the fragment.
+            "return_to": room.get_absolute_url(),
             "history": messages,
             "has_older": has_older,
             "has_newer": has_newer,
@@ -294,3 +314,50 @@ def topic(request, slug):
         )
         return _render_room(request, room, message_form, status=400, topic_form=form)
     return HttpResponseSeeOther(room.get_absolute_url())
+
+
+@require_GET
+def members(request, slug):
+    """
+    Return, as JSON, the usernames an ``@`` in the room's composer may
+    complete to: the members present and the room's recent authors, those
+    starting with ``?q=`` (any case) first present, then most recent.
+    """
+    room = get_object_or_404(Room, slug=slug)
+    prefix = request.GET.get("q", "").casefold()
+    recent = (
+        room.messages.visible()
+        .filter(author__isnull=False)
+        .newest()
+        .values_list("author__username", flat=True)[:RECENT_AUTHORS_FROM]
+    )
+    found = []
+    for name in [*presence.read(room.pk)["members"], *recent]:
+        if name.casefold().startswith(prefix) and name not in found:
+            found.append(name)
+            if len(found) == MEMBERS_SHOWN:
+                break
+    return JsonResponse({"members": found})
+
+
+@login_required
+@require_GET
+def mentions(request):
+    """The messages that mention the reader, newest first."""
+    shown = list(Mention.objects.of(request.user)[:MENTIONS_SHOWN])
+    return render(request, "chat/mentions.html", {"mentions": shown})
+
+
+@require_http_methods(["GET", "HEAD"])
+def search(request, slug=None):
+    """Search the messages of every room, or of the room ``slug``."""
+    room = get_object_or_404(Room, slug=slug) if slug is not None else None
+    found = Message.objects.select_related("room")
+    # Moderators find hidden messages too, marked as hidden.
+    if not moderates(request.user, Message):
+        found = found.visible()
+    if room is not None:
+        found = found.filter(room=room)
+    return search_page(
+        request, found, template="chat/search.html", context={"room": room}
+    )

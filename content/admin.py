@@ -14,6 +14,7 @@ names its app's ``moderation`` services (``content.services.Moderation``).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -22,16 +23,41 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from content import bans, queue, reports
-from content.models import AuditEntry, Ban, Report
-from content.moderators import can_delete, can_hide
+from content.models import AuditEntry, Ban, Report, Revision
+from content.moderators import can_delete, can_hide, moderates
 from content.services import Moderation
 from content.words import counted
+
+
+class RevisionInline(GenericTabularInline):
+    """An item's earlier texts, newest first, read-only, for its moderators."""
+
+    model = Revision
+    fields = ["created", "edited_by_name", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "earlier version"
+    verbose_name_plural = "earlier versions (the text each edit replaced)"
+
+    def has_view_permission(self, request, obj=None):
+        return moderates(request.user, self.parent_model)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ModerationAdmin(admin.ModelAdmin):
     hide_permission = None  # "app_label.codename"
     text_field = None  # the field the excerpt column shows
     actions = ["hide_selected", "unhide_selected", "delete_selected_items"]
+    inlines = [RevisionInline]
     list_display_links = ["id", "excerpt"]
     search_fields = ["display_name", "author__username"]
     date_hierarchy = "created"
@@ -42,6 +68,7 @@ class ModerationAdmin(admin.ModelAdmin):
         "display_name",
         "created",
         "client_id",
+        "edited_at",
         "hidden",
         "hidden_at",
         "hidden_by",

@@ -13,6 +13,7 @@ are hidden ones, which pages no longer show).
 """
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import chain, islice
 
 from django.contrib.auth import get_user_model
@@ -21,8 +22,8 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
 
-from content import audit
-from content.services import clean_client_id, clean_display_name, clean_text
+from content import audit, markup, search
+from content.services import clean_client_id, clean_display_name, text_fields
 
 
 def batched(iterable, size):
@@ -183,7 +184,7 @@ def clean_imported(model, row, users, *, keep_unknown_authors):
         "created": row["created"],
         "author_id": author_id,
         "display_name": clean_display_name(name),
-        model.TEXT_FIELD: clean_text(model, row.get(model.TEXT_FIELD)),
+        **text_fields(model, row.get(model.TEXT_FIELD)),
         "client_id": clean_client_id(row.get("client_id")),
         **imported_moderation(row, users),
     }
@@ -231,7 +232,7 @@ def seed_rows(model, fields, make_row, *, count, batch_size, progress):
     ``batch_size``, skipping model instances; ``progress(n)`` is called after
     each batch of ``n`` rows.
     """
-    with transaction.atomic():
+    with transaction.atomic(), search.indexed_in_bulk(model):
         for batch in batched(range(count), batch_size):
             insert_rows(model, fields, (make_row() for _ in batch))
             if progress is not None:
@@ -327,3 +328,36 @@ def drop_retry_duplicates(model, key, *, text_field):
         deleted += model._default_manager.filter(id__in=copies).delete()[0]
         cleared += model._default_manager.filter(id__in=others).update(client_id=None)
     return deleted, cleared
+
+
+def render_stored(model, *, text_field, batch_size=2000):
+    """
+    Store the rendered HTML (``content.markup``) of every row of ``model``;
+    return how many rows were rendered.
+
+    For the migration that adds ``html`` (``model`` may be a historical one).
+    Rows are read in keyset pages of ``batch_size`` (each page's query ends
+    before its rows are written, which SQLite needs) and written with one
+    ``executemany`` per page, so time grows linearly with the row count and
+    memory stays flat. Texts repeat (seeded ones above all), so recent
+    renders are remembered.
+    """
+    render = lru_cache(maxsize=4096)(markup.render)
+    rows = model._default_manager.order_by("pk").values_list("pk", text_field)
+    quote = connection.ops.quote_name
+    # Only quoted identifiers from the model's metadata go into the text.
+    sql = "UPDATE {} SET {} = %s WHERE {} = %s".format(  # noqa: S608
+        quote(model._meta.db_table),
+        quote(model._meta.get_field("html").column),
+        quote(model._meta.pk.column),
+    )
+    done, last = 0, None
+    with connection.cursor() as cursor:
+        while True:
+            page = rows if last is None else rows.filter(pk__gt=last)
+            batch = list(page[:batch_size])
+            if not batch:
+                return done
+            cursor.executemany(sql, [(render(text), pk) for pk, text in batch])
+            done += len(batch)
+            last = batch[-1][0]

@@ -7,8 +7,11 @@ like a community rather than ``lorem ipsum``.
 """
 
 from datetime import timedelta
+from functools import cache
 
 from django.utils import timezone
+
+from content import markup
 
 NAMES = [
     "ada",
@@ -114,6 +117,21 @@ SENTENCES = [
 def sentence(rng):
     """Return one post- or message-sized line of demo text."""
     return rng.choice(SENTENCES)
+
+
+def sentence_and_html(rng):
+    """
+    Return one line of demo text and its rendered HTML (``content.markup``),
+    rendered once per distinct line: seeding a million rows renders about a
+    thousand.
+    """
+    text = sentence(rng)
+    return text, _rendered(text)
+
+
+@cache
+def _rendered(text):
+    return markup.render(text)
 
 
 def name(rng):

@@ -35,6 +35,20 @@ whole period is given the overflow event, and one still stuck a period later
 is treated as gone and removed from its groups. Idle mailboxes of channels
 that left every group are dropped the same way.
 
+**Forwarding without a wake-up.** Queueing an event wakes the member's
+consumer task, which dispatches it and sends the frame on its own: per member
+and per event, that task switch costs more than everything else a delivery
+does. A consumer may instead ``attach(channel, sink)``: while its mailbox is
+empty and its consumer waits for the next event, a group event for it goes to
+``sink(event)``, a plain function called in the fan-out loop, which sends the
+event's frame to the client at once and returns True (or False: queue it as
+usual). Order is kept: as soon as one event is queued for a member (it was
+busy, or its sink declined), the events after it queue behind it until the
+consumer has caught up. ``LayerEventDispatchMixin`` attaches such a sink when
+the server offers to send frames synchronously (netsite's server does, as an
+ASGI extension); the consumer decides per event whether its frame may go as
+it is (``forwards_now``).
+
 Unlike the stock layers, group memberships do not expire after
 ``group_expiry``: a member leaves with ``group_discard`` or when the sweep
 finds it gone, never silently while it is still reading.
@@ -62,6 +76,10 @@ DEFAULT_CAPACITY = 1000
 # The close code of a member that fell behind (docs/protocol.md).
 CLOSE_OVERFLOW = 4409
 
+# The ASGI extension (scope["extensions"]) of a server that can write a text
+# frame to a WebSocket synchronously: ``send(text) -> bool``.
+SEND_TEXT_NOW = "netsite.websocket.send_text_now"
+
 # One shared, read-only overflow event: identity marks it in a mailbox.
 OVERFLOW = {"type": "layer.overflow"}
 
@@ -69,10 +87,19 @@ OVERFLOW = {"type": "layer.overflow"}
 class _Mailbox:
     """The queue of one channel plus what the sweep needs to judge it."""
 
-    __slots__ = ("queue", "overflowed", "received", "seen", "waiting", "stale")
+    __slots__ = (
+        "queue",
+        "overflowed",
+        "received",
+        "seen",
+        "waiting",
+        "stale",
+        "sink",
+    )
 
     def __init__(self, capacity):
         self.queue = asyncio.Queue(maxsize=capacity)
+        self.sink = None  # (event) -> bool: forwarded without queueing
         self.overflowed = False
         self.received = 0  # events taken out, ever
         self.seen = None  # ``received`` at the previous sweep, if it saw this
@@ -137,13 +164,18 @@ class _LocalFanout:
 
     def _put(self, channels, message):
         mailboxes = self.mailboxes
-        # put_nowait only schedules waiting receivers, so ``channels`` cannot
-        # change while this loop runs.
+        # put_nowait only schedules waiting receivers, and a sink only writes
+        # to its connection, so ``channels`` cannot change while this runs.
         for channel in channels:
             box = mailboxes.get(channel)
             if box is None:
                 box = self._mailbox(channel)
             elif box.overflowed:
+                continue
+            sink = box.sink
+            # Forwarded when its consumer waits for the next event (it has
+            # handled the previous one) and nothing is queued ahead of it.
+            if sink and box.waiting and not box.queue.qsize() and sink(message):
                 continue
             try:
                 box.queue.put_nowait(message)
@@ -169,6 +201,24 @@ class _LocalFanout:
                 "overflows": self.overflows,
             },
         )
+
+    def attach(self, channel, sink):
+        """
+        Forward group events for ``channel`` (a channel of this process) to
+        ``sink(event)`` whenever nothing is queued for it and its consumer is
+        waiting; ``sink`` returns False to have an event queued instead.
+        Only a channel already in use (received from) is attached: a consumer
+        attaches once connected, when its receive loop runs.
+        """
+        box = self.mailboxes.get(channel)
+        if box is not None:
+            box.sink = sink
+
+    def detach(self, channel):
+        """Queue every event for ``channel`` again."""
+        box = self.mailboxes.get(channel)
+        if box is not None:
+            box.sink = None
 
     async def _receive(self, channel):
         box = self._mailbox(channel)
@@ -418,10 +468,17 @@ class FanoutRedisChannelLayer(RedisPubSubChannelLayer):
             _wrap_close(self, loop)
         return layer
 
+    def attach(self, channel, sink):
+        self._get_layer().attach(channel, sink)
+
+    def detach(self, channel):
+        self._get_layer().detach(channel)
+
 
 class LayerEventDispatchMixin:
     """
-    Consumer mixin: forward the named layer events without a thread hop each.
+    Consumer mixin: forward the named layer events without a thread hop each,
+    and where the server allows, without a task wake-up each.
 
     Channels' ``AsyncConsumer.dispatch`` runs ``close_old_connections`` in the
     sync thread before *every* handler, so each member of a room pays a
@@ -434,11 +491,22 @@ class LayerEventDispatchMixin:
     ``CLOSE_OVERFLOW`` so that the client resumes. Everything else,
     ``websocket.receive`` included, still goes through Channels' dispatch.
 
+    When the server offers ``SEND_TEXT_NOW`` (an ASGI extension in the
+    scope: a function that writes a text frame to this connection at once and
+    returns False if the connection is not open) and the layer can
+    ``attach`` a sink, the socket, once connected, has the layer send
+    ``layer_events`` straight to the client while the consumer is idle (not
+    handling anything) and ``forwards_now(event)`` is true: no task switch,
+    dispatch or handler per member. A consumer whose handler does more than
+    send ``event["text"]`` in some state returns False from
+    ``forwards_now`` in that state.
+
         class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
             layer_events = {"chat.message", "chat.delete", "chat.clear"}
     """
 
     layer_events = frozenset()
+    _handling = 0  # dispatches under way (Channels runs one at a time)
 
     async def dispatch(self, message):
         kind = message["type"]
@@ -450,4 +518,38 @@ class LayerEventDispatchMixin:
         if kind == "layer.overflow":
             # This member fell behind: its client reconnects and resumes.
             return await self.close(code=CLOSE_OVERFLOW)
-        return await super().dispatch(message)
+        self._handling += 1
+        try:
+            return await super().dispatch(message)
+        finally:
+            self._handling -= 1
+            if kind == "websocket.connect":
+                self._attach_sink()
+            elif kind == "websocket.disconnect":
+                self._detach_sink()
+
+    def forwards_now(self, event):
+        """Whether ``event``'s frame may be sent as it is, without its handler."""
+        return True
+
+    def _attach_sink(self):
+        send_now = self.scope.get("extensions", {}).get(SEND_TEXT_NOW)
+        attach = getattr(self.channel_layer, "attach", None)
+        if send_now is None or attach is None or not self.layer_events:
+            return
+        kinds = self.layer_events
+
+        def sink(event):
+            return (
+                not self._handling
+                and event["type"] in kinds
+                and self.forwards_now(event)
+                and send_now(event["text"])
+            )
+
+        attach(self.channel_name, sink)
+
+    def _detach_sink(self):
+        detach = getattr(self.channel_layer, "detach", None)
+        if detach is not None:
+            detach(self.channel_name)

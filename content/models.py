@@ -12,7 +12,7 @@ their item through contenttypes, as this package knows no app's models.
 """
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -71,6 +71,15 @@ class ModeratedContent(models.Model):
         blank=True,
         help_text="Chosen by the writing client so that a retry is stored once.",
     )
+    # The text rendered as formatted (content.markup), stored when it is
+    # written so that reading never renders again; the text stays the source.
+    html = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="The text as shown: rendered from its Markdown when written.",
+    )
     hidden = models.BooleanField(default=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = user_link("+")
@@ -82,6 +91,11 @@ class ModeratedContent(models.Model):
         db_default="",
         help_text="A guest's address, for moderators.",
     )
+    edited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the text was last changed."
+    )
+    # An item's earlier texts, deleted with it (``Revision``).
+    revisions = GenericRelation("content.Revision")
 
     class Meta:
         abstract = True
@@ -103,6 +117,45 @@ def retry_constraint(*fields, name):
     return models.UniqueConstraint(
         *expressions, condition=models.Q(client_id__isnull=False), name=name
     )
+
+
+class RevisionQuerySet(models.QuerySet):
+    def of(self, item):
+        """The earlier texts of ``item``, newest first."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(type(item)),
+            object_id=item.pk,
+        ).order_by("-created", "-id")
+
+
+class Revision(models.Model):
+    """
+    An earlier text of a post or chat message, kept when it was edited (by
+    its author or a moderator), for moderators to read.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    text = models.TextField(help_text="The text as it read before this edit.")
+    created = models.DateTimeField(help_text="When it was replaced.")
+    edited_by = user_link("+", help_text="Who replaced it.")
+    edited_by_name = models.CharField(
+        max_length=150, help_text="Kept when the account is deleted."
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id"], name="content_revision_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"Revision of {self.content_type.name} {self.object_id}"
 
 
 class ReportQuerySet(models.QuerySet):
@@ -269,6 +322,8 @@ class AuditEntry(models.Model):
         ("unarchive", "unarchive room"),
         ("delete_room", "delete room"),
         ("prune", "prune"),
+        ("add_moderator", "make moderator"),
+        ("remove_moderator", "unmake moderator"),
     ]
     # The door the action came through.
     VIA = [

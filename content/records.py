@@ -30,6 +30,9 @@ KINDS = {
             "display_name": "display_name",
             "body": "body",
             "client_id": "client_id",
+            # A reply names its topic's first post; a first post, its title.
+            "topic": "topic_id",
+            "title": "title",
         },
         "required": ("id", "created", "body"),
     },
@@ -70,6 +73,7 @@ MODERATION_LOOKUPS = {
     "hidden_by": "hidden_by__username",
 }
 MOMENTS = {"created", "hidden_at"}
+INTEGERS = {"id", "topic"}
 
 
 def columns(kind, *, include_hidden):
@@ -240,8 +244,8 @@ def decode(kind, record):
     for name, value in record.items():
         if value is None:
             row[name] = None
-        elif name == "id":
-            row[name] = _integer(value)
+        elif name in INTEGERS:
+            row[name] = _integer(value, name)
         elif name == "hidden":
             row[name] = _boolean(value)
         elif name in MOMENTS:
@@ -255,17 +259,17 @@ def decode(kind, record):
     return row
 
 
-def _integer(value):
+def _integer(value, name="id"):
     if isinstance(value, bool):
-        raise ValueError("id: expected a whole number.")
+        raise ValueError(f"{name}: expected a whole number.")
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isdigit():
         number = int(value)
     else:
-        raise ValueError(f"id: {value!r} is not a whole number.")
+        raise ValueError(f"{name}: {value!r} is not a whole number.")
     if number < 1:
-        raise ValueError("id: must be 1 or more.")
+        raise ValueError(f"{name}: must be 1 or more.")
     return number
 
 

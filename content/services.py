@@ -12,20 +12,29 @@ content (hide, unhide, edit, delete, clear); the admin, the API and the pages
 all call it. Each of its actions writes the moderation log (``content.audit``)
 in its own transaction, naming the door it came through (``via``), and closes
 the open reports of the items it hid or deleted (``content.queue``).
+
+Changing an item: every door that lets a person edit or delete a post or
+message calls ``edit_item`` or ``delete_item``, which decide once who may
+(``check_change``: its author within ``NETSITE_EDIT_WINDOW`` seconds of
+writing it, unless banned; a moderator at any time) and then act through
+``Moderation.edit`` / ``delete``. Every edit keeps the replaced text as a
+``Revision``; only a moderator's change of someone else's item is logged as
+moderation.
 """
 
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import audit, names, queue
-from content.bans import refuse_banned
+from content import audit, markup, moderators, names, queue
+from content.bans import active_ban, refuse_banned
 from content.events import publish_on_commit
-from content.models import ModeratedContent
+from content.models import ModeratedContent, Revision
 
 # What no stored text may hold: NUL, which PostgreSQL refuses, and lone
 # surrogates, which are not characters and cannot be encoded (a JSON "\ud800"
@@ -151,8 +160,34 @@ def clean_text(model, text):
     return text
 
 
+def text_fields(model, text):
+    """
+    Return the stored fields of a ``model`` item's text: the checked source
+    (``clean_text``) under its ``TEXT_FIELD``, and the HTML it renders to
+    (``content.markup``) under ``html``. Every write of a text goes through
+    here, so the two never disagree.
+    """
+    text = clean_text(model, text)
+    return {model.TEXT_FIELD: text, "html": markup.render(text)}
+
+
+def set_text(item, text):
+    """Check ``text`` and put it, with its rendered HTML, on ``item``."""
+    for field, value in text_fields(type(item), text).items():
+        setattr(item, field, value)
+
+
 def create_item(
-    model, *, text, author, display_name, client_id, shown, address=None, **fields
+    model,
+    *,
+    text,
+    author,
+    display_name,
+    client_id,
+    shown,
+    address=None,
+    prepare=None,
+    **fields,
 ):
     """
     Validate and store a new post or message, publish it on commit, and
@@ -166,7 +201,8 @@ def create_item(
     instead of a second copy: a unique constraint over the key guarantees it,
     even for two copies of one retry racing each other. ``shown(item)`` is the
     ``(group, event)`` that tells open pages; ``fields`` are the model's own
-    (a room).
+    (a room); ``prepare(item)``, if given, completes the new item just before
+    it is saved, its ``created`` moment set.
     """
     refuse_banned(user=author, address=address)
     if author is None or not author.is_authenticated:
@@ -176,7 +212,7 @@ def create_item(
         author=author,
         display_name=name,
         client_id=clean_client_id(client_id),
-        **{model.TEXT_FIELD: clean_text(model, text)},
+        **text_fields(model, text),
         **fields,
     )
     retry = None
@@ -190,6 +226,8 @@ def create_item(
             if existing is not None:
                 return existing, False
             item.created = timezone.now()
+            if prepare is not None:
+                prepare(item)
             item.save(force_insert=True)
             publish_on_commit(*shown(item))
     except IntegrityError:
@@ -201,6 +239,136 @@ def create_item(
             raise
         return existing, False
     return item, True
+
+
+class ChangeRefused(PermissionDenied):
+    """
+    Raised when a person may not edit or delete an item; ``code`` says why
+    (``forbidden``: not theirs or a guest, ``too_late``: the window has
+    passed, ``hidden``: a moderator hid it), the message what to do.
+    """
+
+    def __init__(self, message, code):
+        self.message = message
+        self.code = code
+        super().__init__(message)
+
+
+def edit_window():
+    """Return how long after writing an author may change their item."""
+    return timedelta(seconds=settings.NETSITE_EDIT_WINDOW)
+
+
+def editable_until(item):
+    """Return until when the author may change ``item`` (``None``: never)."""
+    if not settings.NETSITE_EDIT_WINDOW:
+        return None
+    return item.created + edit_window()
+
+
+def check_change(user, item, *, action):
+    """
+    Return ``"moderator"`` or ``"author"``: in which right ``user`` may
+    ``action`` ("edit" or "delete") ``item``. Raise ``ChangeRefused`` (or
+    ``content.bans.Banned``) when they may not.
+
+    Moderators may change anyone's item at any time; a member may change
+    their own while it is visible and within ``NETSITE_EDIT_WINDOW``
+    seconds of writing it, unless they are banned. Guests have no account
+    to prove the item is theirs, so they may not.
+    """
+    noun = type(item)._meta.verbose_name
+    if user is None or not user.is_authenticated:
+        raise ChangeRefused(
+            f"Log in to {action} your own {noun}s: guests cannot.", "forbidden"
+        )
+    if moderators.moderates(user, type(item)):
+        return "moderator"
+    if item.author_id != user.pk:
+        raise ChangeRefused(
+            f"Only its author or a moderator may {action} this {noun}.", "forbidden"
+        )
+    refuse_banned(user=user)
+    if item.hidden:
+        raise ChangeRefused(
+            f"A moderator hid this {noun}: it can no longer be changed.", "hidden"
+        )
+    until = editable_until(item)
+    if until is None:
+        raise ChangeRefused(
+            f"This site does not let authors {action} their {noun}s.", "too_late"
+        )
+    if timezone.now() > until:
+        minutes = settings.NETSITE_EDIT_WINDOW // 60
+        window = (
+            f"{minutes} minute{'s' if minutes != 1 else ''}"
+            if settings.NETSITE_EDIT_WINDOW % 60 == 0
+            else f"{settings.NETSITE_EDIT_WINDOW} seconds"
+        )
+        raise ChangeRefused(
+            f"Too late: you may {action} your {noun} for {window} after writing "
+            "it. Ask a moderator if it must change.",
+            "too_late",
+        )
+    return "author"
+
+
+def may_change(user, item, *, action="edit"):
+    """Return whether ``user`` may ``action`` ``item`` now (see ``check_change``)."""
+    try:
+        check_change(user, item, action=action)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def change_checker(user):
+    """
+    Return ``may(item)``: whether ``user`` may edit and delete ``item`` now,
+    as ``check_change`` decides, for pages that ask it of many items (the
+    ban is looked up once, not per item).
+    """
+    if user is None or not user.is_authenticated:
+        return lambda item: False
+    moderator = {}
+    banned = None
+
+    def may(item):
+        nonlocal banned
+        model = type(item)
+        if model not in moderator:
+            moderator[model] = moderators.moderates(user, model)
+        if moderator[model]:
+            return True
+        if item.author_id != user.pk or item.hidden:
+            return False
+        until = editable_until(item)
+        if until is None or timezone.now() > until:
+            return False
+        if banned is None:
+            banned = active_ban(user=user) is not None
+        return not banned
+
+    return may
+
+
+def edit_item(item, *, text, by, via, reason=""):
+    """
+    Replace the text of ``item`` as ``by`` (its author or a moderator),
+    through the door ``via``; return the item. The one edit path of every
+    interface: refused with ``ChangeRefused``, ``Banned`` or, for bad text,
+    ``ValidationError``.
+    """
+    check_change(by, item, action="edit")
+    moderation = Moderation.of(type(item))
+    return moderation.edit(item, text, by=by, via=via, reason=reason)
+
+
+def delete_item(item, *, by, via, reason=""):
+    """Delete ``item`` as ``by`` (its author or a moderator); see ``edit_item``."""
+    check_change(by, item, action="delete")
+    moderation = Moderation.of(type(item))
+    return moderation.delete([item], by=by, via=via, reason=reason)
 
 
 class Moderation:
@@ -288,20 +456,45 @@ class Moderation:
         self._log("unhidden", changed, by)
         return len(changed)
 
+    def _set_text(self, item, text):
+        """
+        Put the cleaned ``text`` on ``item``; return the fields that changed.
+        The one place an item's text changes after it was written.
+        """
+        set_text(item, text)
+        return [self.model.TEXT_FIELD, "html"]
+
     def edit(self, item, text, *, by, via, reason=""):
-        """Replace an item's text; open pages receive it again, same id."""
+        """
+        Replace an item's text, keeping the old one as a ``Revision``, and
+        mark it edited; open pages receive it again, same id. The same text
+        again changes nothing. Callers decide who may (``edit_item``).
+        """
         audit.check_via(via)
-        field = self.model.TEXT_FIELD
-        setattr(item, field, clean_text(self.model, text))
+        text = clean_text(self.model, text)
+        old = getattr(item, self.model.TEXT_FIELD)
+        if text == old:
+            return item
         with transaction.atomic():
-            item.save(update_fields=[field])
-            self._announce([item], self.shown)
+            now = timezone.now()
+            Revision.objects.create(
+                item=item,
+                text=old,
+                created=now,
+                edited_by=by if by is not None and by.is_authenticated else None,
+                edited_by_name=audit.actor_name(by),
+            )
+            fields = self._set_text(item, text)
+            item.edited_at = now
+            item.save(update_fields=[*fields, "edited_at"])
+            if not item.hidden:
+                self._announce([item], self.shown)
             self._audit("edit", [item], by=by, via=via, reason=reason)
         self._log("edited", [item], by)
         return item
 
     def delete(self, items, *, by, via, reason=""):
-        """Delete ``items`` for good; return how many were deleted."""
+        """Delete ``items`` for good, their revisions too; return how many."""
         audit.check_via(via)
         with transaction.atomic():
             gone = list(self._rows(items).order_by("id"))

@@ -5,12 +5,16 @@ Each consumer that mixes in ``PersonalGroupsMixin`` joins, on accepting, the
 group of its member (``user.<id>``) or, for a guest, of its address
 (``address.<hash>``). Publishing ``{"type": "user.close", "code": N}`` to such
 a group closes all of that person's sockets, in every process: a ban does it
-so that a banned member's open chat rooms stop at once.
+so that a banned member's open chat rooms stop at once. ``{"type": "user.notice",
+"kind": K, "text": FRAME}`` hands a frame to those of the person's sockets
+whose consumer lists ``K`` in ``notices`` (a chat page takes mentions); the
+others ignore it.
 """
 
 import hashlib
 
 CLOSE_EVENT = "user.close"
+NOTICE_EVENT = "user.notice"
 # The close code a banned person's sockets get (docs/protocol.md).
 CLOSE_BANNED = 4403
 
@@ -28,6 +32,11 @@ def close_event(code):
     return {"type": CLOSE_EVENT, "code": code}
 
 
+def notice_event(kind, text):
+    """Return the event that hands the encoded frame ``text`` to ``kind``'s takers."""
+    return {"type": NOTICE_EVENT, "kind": kind, "text": text}
+
+
 def scope_address(scope):
     client = scope.get("client")
     return client[0] if client else "unknown"
@@ -35,6 +44,9 @@ def scope_address(scope):
 
 class PersonalGroupsMixin:
     """Consumer mixin: join the person's group; close on ``user.close``."""
+
+    # The kinds of ``user.notice`` this consumer passes on to its client.
+    notices = frozenset()
 
     def personal_groups(self):
         user = self.scope.get("user")
@@ -56,3 +68,7 @@ class PersonalGroupsMixin:
 
     async def user_close(self, event):
         await self.close(code=event.get("code", 1000))
+
+    async def user_notice(self, event):
+        if event["kind"] in self.notices:
+            await self.send(text_data=event["text"])

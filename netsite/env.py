@@ -8,11 +8,13 @@ quietly meaning something else.
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 _TRUE = {"true", "1", "on"}
 _FALSE = {"false", "0", "off"}
@@ -46,8 +48,8 @@ def env_bool(name, *, default):
     )
 
 
-def env_int(name, *, default, minimum=None):
-    """Return the variable as an integer no smaller than ``minimum``."""
+def env_int(name, *, default, minimum=None, maximum=None):
+    """Return the variable as an integer from ``minimum`` to ``maximum``."""
     value = _raw(name)
     if value is None:
         return default
@@ -57,6 +59,8 @@ def env_int(name, *, default, minimum=None):
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} must be at most {maximum}.")
     return number
 
 
@@ -103,13 +107,32 @@ def env_path(name, *, default):
     """Return the variable as an absolute ``Path``; a relative one is refused."""
     value = _raw(name)
     if value is None:
-        return Path(default)
+        return None if default is None else Path(default)
     path = Path(value)
     if not path.is_absolute():
         raise ImproperlyConfigured(
             f"{name}={value!r} is not an absolute path: start it with /."
         )
     return path
+
+
+def env_email(name, *, default):
+    """
+    Return an e-mail address, bare (``noreply@netsite.example``) or with a
+    name (``netsite <noreply@netsite.example>``); refuse anything else.
+    """
+    value = _raw(name) or default
+    shown, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        address = None
+    if address is None or not (value == address or value.endswith(f"<{address}>")):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an e-mail address: write "
+            "noreply@netsite.example or 'netsite <noreply@netsite.example>'."
+        ) from None
+    return value
 
 
 def env_database(name, *, default):

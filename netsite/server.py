@@ -49,6 +49,16 @@ consumer handles them would fill the server's memory just as well. Once
 from that client until half of them are handled, so that the rest waits in
 the client's own buffers (TCP's flow control).
 
+**Sending a room's events.** A chat message goes to every member of its
+room. The ASGI way costs a task switch per member: the channel layer queues
+the event, the member's consumer wakes, dispatches it and awaits ``send``.
+Each WebSocket scope here carries an ASGI extension,
+``content.layers.SEND_TEXT_NOW``: a plain function that writes a text frame
+to that connection at once, through the same send-buffer bound as any other
+frame, and returns False when the connection is not open. The channel layer
+calls it for idle members instead of waking them (``content.layers``), and
+the frame's bytes are built once for all the members a message goes to.
+
 **Stopping.** On SIGTERM or Ctrl-C daphne cancels every application at once
 and Twisted then drops every connection: WebSocket clients would see 1006
 with no close frame, and a request in the middle of its write would lose its
@@ -67,12 +77,13 @@ from html import escape
 
 from daphne import http_protocol, ws_protocol
 from daphne.server import Server as DaphneServer
-from twisted.internet import defer, reactor
+from twisted.internet import defer, reactor, tcp
 from twisted.web import http
 
 from django.conf import settings
 
 from api.exceptions import TOO_LARGE, error_body
+from content.layers import SEND_TEXT_NOW
 
 logger = logging.getLogger("netsite.server")
 
@@ -293,6 +304,32 @@ class HTTPFactory(http_protocol.HTTPFactory):
         return channel
 
 
+_last_text = _last_frame = None
+
+
+def text_frame(text):
+    """
+    Return the bytes of an unfragmented server-to-client text frame of
+    ``text`` (RFC 6455, 5.2: FIN, opcode 1, no mask).
+
+    A room's event is one ``str`` object handed to each member in turn, so the
+    last frame built is kept and reused while the same object comes again.
+    """
+    global _last_text, _last_frame  # noqa: PLW0603 (a one-entry cache)
+    if text is _last_text:
+        return _last_frame
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 65536:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    _last_text, _last_frame = text, head + payload
+    return _last_frame
+
+
 class WebSocketProtocol(ws_protocol.WebSocketProtocol):
     """daphne's WebSocket protocol, patient with oversized frames, sending
     empty messages as well, and with a bounded send buffer."""
@@ -336,6 +373,52 @@ class WebSocketProtocol(ws_protocol.WebSocketProtocol):
                 self.close_fell_behind()
                 return
         super().serverSend(content, binary)
+
+    def send_text_now(self, text):
+        """
+        Write a text frame now, outside the application's ``send`` (the ASGI
+        extension ``SEND_TEXT_NOW``); return False if the socket is not open.
+        """
+        if self.state != self.STATE_OPEN:
+            return False
+        frame = text_frame(text)
+        if self._paused:
+            self._queued += len(frame)
+            if self._queued > self.server.websocket_send_buffer:
+                self.close_fell_behind()
+                return True
+        self._write_now(frame)
+        return True
+
+    def _write_now(self, data):
+        """
+        Write ``data`` to the socket now if nothing waits before it, else
+        through Twisted's buffer.
+
+        Twisted's ``write`` always buffers and asks the event loop to say when
+        the socket is writable: two ``epoll_ctl`` calls and a loop turn per
+        frame, most of what a delivery costs in a large room. A socket with
+        nothing buffered is writable at once; what it does not take is
+        buffered as usual.
+        """
+        transport = self.transport
+        if (
+            type(transport) is not tcp.Server  # plain TCP (no TLS layer)
+            or not transport.connected
+            or transport.disconnecting
+            or transport._tempDataLen
+            or transport.offset != len(transport.dataBuffer)
+        ):
+            transport.write(data)
+            return
+        try:
+            sent = transport.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = 0  # Twisted's own write finds the error and closes
+        if sent < len(data):
+            transport.write(data[sent:])
 
     def close_fell_behind(self):
         """Close with 4409 and tell the application now, not after the close."""
@@ -474,6 +557,11 @@ class Server(DaphneServer):
     def create_application(self, protocol, scope):
         if self.draining and scope["type"] == "http":
             _close_after_response(protocol)
+        if scope["type"] == "websocket" and isinstance(protocol, WebSocketProtocol):
+            scope["extensions"] = {
+                **(scope.get("extensions") or {}),
+                SEND_TEXT_NOW: protocol.send_text_now,
+            }
         return super().create_application(protocol, scope)
 
     async def drain(self):

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from netsite.env import (
     env_bool,
     env_database,
+    env_email,
     env_int,
     env_list,
     env_origins,
@@ -216,6 +217,60 @@ AXES_VERBOSE = False
 # real client there, and a client-sent X-Forwarded-For must not pick its bucket.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
+# E-mail -----------------------------------------------------------------------
+
+# Password resets go out by e-mail. With EMAIL_HOST, through that SMTP server
+# (STARTTLS on port 587 unless told otherwise); without it, each mail is
+# written to stdout (the console backend), or with EMAIL_FILE_PATH into a file
+# in that folder: development only, which `check --deploy` says
+# (netsite.W002).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_FILE_PATH = env_path("EMAIL_FILE_PATH", default=None)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+EMAIL_PORT = env_int(
+    "EMAIL_PORT", default=465 if EMAIL_USE_SSL else 587, minimum=1, maximum=65535
+)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+# Seconds an SMTP server may take to answer before the request gives up.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env_email(
+    "DEFAULT_FROM_EMAIL", default="netsite <noreply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: use STARTTLS "
+        "(EMAIL_USE_TLS, port 587) or TLS from the start (EMAIL_USE_SSL, port 465)."
+    )
+if EMAIL_HOST and EMAIL_FILE_PATH:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST and EMAIL_FILE_PATH are both set: send through SMTP "
+        "(EMAIL_HOST) or write mail to files (EMAIL_FILE_PATH), not both."
+    )
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    for name in ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+        if env_str(name) is not None:
+            raise ImproperlyConfigured(
+                f"{name} is set but EMAIL_HOST is not: set EMAIL_HOST to the "
+                f"SMTP server's name, or unset {name}."
+            )
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.filebased.EmailBackend"
+        if EMAIL_FILE_PATH
+        else "django.core.mail.backends.console.EmailBackend"
+    )
+# Password reset requests per client address, and per e-mail address asked
+# for, COUNT/SECONDS: a flood gets 429 and sends nothing.
+NETSITE_PASSWORD_RESET_RATE = env_rate("NETSITE_PASSWORD_RESET_RATE", default="5/3600")
+# How long a reset link works.
+PASSWORD_RESET_TIMEOUT = env_int(
+    "NETSITE_PASSWORD_RESET_SECONDS", default=3 * 3600, minimum=60
+)
+
 # Internationalisation and time --------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -279,6 +334,9 @@ CORS_URLS_REGEX = r"^/api/.*$"
 NETSITE_ANONYMOUS_POSTING = env_bool("NETSITE_ANONYMOUS_POSTING", default=True)
 NETSITE_BOARD_FLOOD = env_rate("NETSITE_BOARD_FLOOD", default="5/30")
 NETSITE_CHAT_RATE = env_rate("NETSITE_CHAT_RATE", default="10/5")
+# Seconds a process's share of a room's presence outlives its last heartbeat
+# (chat.presence): the longest a dead process's people still show as present.
+NETSITE_PRESENCE_TTL = env_int("NETSITE_PRESENCE_TTL", default=30, minimum=3)
 # Names no guest may post under, in any case or look-alike letters
 # (content.names); members' usernames are reserved for them as well.
 NETSITE_RESERVED_NAMES = env_list(
@@ -300,6 +358,9 @@ NETSITE_RESERVED_NAMES = env_list(
 NETSITE_REPORT_AUTOHIDE = env_int("NETSITE_REPORT_AUTOHIDE", default=0, minimum=0)
 # Reports per reporter (an account, or a guest's address), COUNT/SECONDS.
 NETSITE_REPORT_RATE = env_rate("NETSITE_REPORT_RATE", default="10/600")
+# Seconds during which authors may edit or delete their own posts and messages
+# (0: never); moderators may at any time.
+NETSITE_EDIT_WINDOW = env_int("NETSITE_EDIT_WINDOW", default=15 * 60, minimum=0)
 # daphne's own WebSocket limits (bytes); `manage.py serve` applies them.
 NETSITE_WS_MAX_MESSAGE = env_int(
     "NETSITE_WS_MAX_MESSAGE", default=64 * 1024, minimum=1024

@@ -86,6 +86,16 @@ async def healthz(request):
 
 
 class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label="E-mail (optional)",
+        required=False,
+        help_text="Only used to send you a link if you forget your password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
     def clean_username(self):
         """
         Refuse a username that passes for a member's or the staff's, as a

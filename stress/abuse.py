@@ -377,6 +377,41 @@ def chunked_api_post(site):
     )
 
 
+def fast_sender(site, seconds):
+    """
+    A guest sends the largest frames allowed to ``/ws/board/`` (whose consumer
+    ignores them) as fast as the socket takes them: the server must stop
+    reading while its application is behind, so that the rest waits in the
+    client's buffers, not in the server's memory.
+    """
+    frame = b"x" * (WS_LIMIT - 1024)
+    sock = RawSocket(f"{site.ws_url}/ws/board/")
+    before = peak = site.rss()
+    sent = stalls = 0
+    started = time.monotonic()
+    try:
+        sock.sock.settimeout(2)
+        while time.monotonic() - started < seconds:
+            try:
+                sock.send_frame(Frame(Opcode.BINARY, frame))
+            except TimeoutError:
+                stalls += 1  # the server stopped reading for 2 s: TCP holds the rest
+                break
+            sent += len(frame)
+            if sent % (4 * MB) < len(frame):
+                peak = max(peak, site.rss())
+        peak = max(peak, site.rss())
+    finally:
+        sock.close()
+    growth = peak - before
+    rate = sent / MB / max(time.monotonic() - started, 0.001)
+    return growth <= MEMORY_LIMIT, (
+        f"{sent / MB:.0f} MB sent in {time.monotonic() - started:.0f} s "
+        f"({rate:.0f} MB/s{', then the server stopped reading' if stalls else ''}); "
+        f"server RSS +{growth / MB:.0f} MB (limit {MEMORY_LIMIT // MB})"
+    )
+
+
 def empty_echo_frame(site):
     """an empty frame on /ws/echo/ → echoed (or documented on /lab/echo/)"""
     sock = RawSocket(f"{site.ws_url}/ws/echo/")
@@ -397,6 +432,7 @@ def empty_echo_frame(site):
 
 def run(run):
     total = run.pick(64, 300) * MB
+    flood = run.pick(10, 30)  # seconds
     claims = [
         too_many_query_parameters,
         deep_json,
@@ -418,6 +454,11 @@ def run(run):
             lambda site: chunked_huge_body(site, total),
         ),
         oversized_frame,
+        (
+            f"frames of 63 KB sent as fast as the socket takes them, for "
+            f"{flood} s → read no faster than handled, RSS bounded",
+            lambda site: fast_sender(site, flood),
+        ),
         long_request_line,
         long_header,
         chunked_api_post,

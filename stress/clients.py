@@ -201,7 +201,13 @@ class RawSocket:
                 self.response = event
             else:
                 self.pending.append(event)
-        self._flush()  # pongs and the closing handshake's answer
+        try:
+            self._flush()  # pongs and the closing handshake's answer
+        except OSError:
+            # A server that sent its close frame may be gone before the answer
+            # reaches it: the close frame still came, and counts.
+            if self.protocol.close_rcvd is None:
+                raise
         if not data and self.response is None:
             raise InvalidHandshake("the server closed the connection")
         return bool(data)

@@ -108,8 +108,11 @@ def run(run):
             for sock in [*stalled, ticker]:
                 if sock not in closed_at and sock.server_closed():
                     closed_at[sock] = elapsed
-            if time.monotonic() >= next_tick:
-                ticker.send_text("{}")  # tiny, and answered with an error frame
+            if time.monotonic() >= next_tick and ticker not in closed_at:
+                with contextlib.suppress(OSError, Closed):
+                    # Tiny, and answered with an error frame. Once the server
+                    # has dropped the ticker, sending gets a reset: it is done.
+                    ticker.send_text("{}")
                 next_tick += TICK
             run.progress(
                 f"flood {elapsed:.0f}/{duration} s: {sent[0]:,}/{MIN_MESSAGES:,} "

@@ -52,7 +52,14 @@ POSTGRES_BIN = _postgres_bin()
 START_TIMEOUT = 30.0
 LOG_TAIL = 4000
 # Everything netsite's settings read starts with one of these.
-SETTINGS_VARIABLES = ("DJANGO_", "NETSITE_", "DATABASE_URL", "REDIS_URL")
+SETTINGS_VARIABLES = (
+    "DJANGO_",
+    "NETSITE_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_",
+    "DEFAULT_FROM_EMAIL",
+)
 
 
 def clean_env(**values):

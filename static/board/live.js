@@ -1,13 +1,19 @@
-// The board page's live stream (/ws/board/): new posts appear, hidden ones
-// go, a cleared board empties, all without a reload. Without JavaScript the
-// page is the same, minus the liveness.
+// The board's live streams. On /board/ (data-kind="topics", /ws/board/) new
+// topics appear, a topic with a new reply moves to the top with its new
+// count, hidden ones go and a cleared board empties; on a topic's page
+// (data-kind="replies", /ws/board/t/<id>/) new replies appear at the end and
+// hidden ones go. All without a reload; without JavaScript the pages are the
+// same, minus the liveness.
 (function () {
   "use strict";
 
   var posts = document.getElementById("posts");
   if (!posts || !window.WebSocket) return;
-  // Only the newest page shows new posts; an older page stays as it is.
-  if (new URLSearchParams(location.search).has("before")) return;
+  var topics = posts.getAttribute("data-kind") === "topics";
+  // Only the board's first page shows new topics; an older page stays as it
+  // is. A topic's page shows new replies only when it is the newest one.
+  if (topics && new URLSearchParams(location.search).has("before")) return;
+  var frozen = posts.hasAttribute("data-frozen");
   var attempt = 0;
   var missed = false;
 
@@ -32,7 +38,7 @@
     if (posts.querySelector(".post, .empty")) return;
     var empty = document.createElement("p");
     empty.className = "empty";
-    empty.textContent = "No posts yet.";
+    empty.textContent = topics ? "No posts yet." : "No replies yet.";
     posts.appendChild(empty);
   }
 
@@ -42,31 +48,51 @@
     return template.content.firstElementChild;
   }
 
+  function articleOf(node) {
+    return node.matches("article") ? node : node.querySelector("article");
+  }
+
+  function lineOf(id) {
+    // A topic's line on the board, or a post on a topic's page.
+    return document.getElementById((topics ? "topic-" : "post-") + id);
+  }
+
+  function show(node, id, atTop) {
+    var existing = lineOf(id);
+    // An edited post keeps the controls this reader had on it (their own
+    // Edit and Delete links among them); a new one gets everyone's.
+    var kept = existing && existing.querySelector(".item-actions");
+    if (kept) articleOf(node).appendChild(kept);
+    else if (window.netsiteItemActions) window.netsiteItemActions(articleOf(node), id);
+    if (existing && !atTop) { existing.replaceWith(node); localize(node); return; }
+    if (existing) existing.remove();
+    var empty = posts.querySelector(".empty");
+    if (empty) empty.remove();
+    node.classList.add("fresh");
+    if (atTop) posts.insertBefore(node, posts.firstElementChild);
+    else posts.appendChild(node);
+    localize(node);
+  }
+
   function onFrame(event) {
     var frame;
     try { frame = JSON.parse(event.data); } catch (e) { return; }
-    if (frame.type === "post") {
-      var article = fromHtml(frame.html);
-      if (!article) return;
-      if (window.netsiteItemActions) window.netsiteItemActions(article, frame.id);
-      var existing = document.getElementById("post-" + frame.id);
-      if (existing) { existing.replaceWith(article); localize(article); return; }
-      var empty = posts.querySelector(".empty");
-      if (empty) empty.remove();
-      article.classList.add("fresh");
-      // Newest first: place above the first post with a smaller id.
-      var node = posts.firstElementChild;
-      while (node && parseInt(node.getAttribute("data-id"), 10) > frame.id) {
-        node = node.nextElementSibling;
+    if (frame.type === "post" || frame.type === "topic") {
+      var node = fromHtml(frame.html);
+      if (!node) return;
+      if (topics) {
+        // A new topic, or one a reply made the latest active: at the top.
+        // An edited or unhidden one stays where it is, if it is here.
+        show(node, frame.id, frame.type === "topic" || !lineOf(frame.id));
+      } else if (lineOf(frame.id) || !frozen) {
+        show(node, frame.id, false);
       }
-      posts.insertBefore(article, node);
-      localize(article);
     } else if (frame.type === "delete") {
       var gone = document.getElementById("post-" + frame.id);
-      if (gone) gone.remove();
+      if (gone) (gone.closest(".topic") || gone).remove();
       if (!document.querySelector(".pager a[rel=next]")) showEmpty();
     } else if (frame.type === "clear") {
-      var all = posts.querySelectorAll(".post");
+      var all = posts.querySelectorAll(".topic, .post");
       for (var i = 0; i < all.length; i++) all[i].remove();
       // Every older post is hidden too: the link would lead to an empty page.
       var older = document.querySelector(".pager a[rel=next]");

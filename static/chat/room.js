@@ -4,7 +4,15 @@
 // has stored it, and is sent one at a time, in order, whenever the socket is
 // open. A message refused for going too fast is sent again once the server
 // says it may be; one sent while the socket is down waits for the reconnect,
-// even across a reload of the page.
+// even across a reload of the page. Your own messages (anyone's, for a
+// moderator) carry Edit and Delete while the edit window lasts: they send
+// edit and delete frames, and every open page sees the change live.
+//
+// The page also shows who is here (presence frames), who is typing (typing
+// frames, sent at most every TYPING_EVERY ms while the text changes, shown for
+// TYPING_SHOWN ms unless renewed, gone as soon as that person's message
+// arrives), suggests members after an "@" in the text, and counts mentions of
+// the reader in the page title: "(1) Lobby · netsite".
 //
 // History: scrolling up loads older messages (chat.views.history, by keyset)
 // above the ones shown, keeping what the reader sees in place. A page that
@@ -18,7 +26,7 @@
   var log = document.getElementById("chat-log");
   if (!log || !window.WebSocket) return;
   var form = document.getElementById("chat-form");
-  var input = form && form.querySelector("input[name='text']");
+  var input = form && form.querySelector("[name='text']");
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
   var scroller = document.getElementById("chat-scroll");
@@ -33,6 +41,9 @@
   var lastReadSend = 0;
   var readTimer = null;
   var loading = false;
+  var moderator = log.getAttribute("data-moderator") === "true";
+  var editWindow = parseInt(log.getAttribute("data-edit-window"), 10) || 0;
+  var changing = {}; // message id -> its edit form (or true for a delete), sent
 
   var lastSeen = parseInt(log.getAttribute("data-last-id"), 10) || 0;
   var socket = null;
@@ -42,6 +53,14 @@
   var inFlight = null; // client_id of the message sent and not yet answered
   var holdTimer = null; // set while the server asked us to wait (rate_limited)
   var counter = 0;
+  var TYPING_EVERY = 3000;
+  var TYPING_SHOWN = 5000;
+  var presenceLine = document.getElementById("chat-presence");
+  var typingLine = document.getElementById("chat-typing");
+  var typists = {}; // "name|guest" -> {name, timer}
+  var typingSentAt = 0;
+  var baseTitle = document.title;
+  var mentions = 0;
 
   function setStatus(state, text) {
     statusLine.hidden = false;
@@ -56,7 +75,8 @@
 
   function socketUrl(after) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + location.host + log.getAttribute("data-socket") + "?after=" + after;
+    return scheme + location.host + log.getAttribute("data-socket") + "?after=" + after +
+      "&presence=1";
   }
 
   function newClientId() {
@@ -75,7 +95,20 @@
     if (window.netsiteDays) window.netsiteDays(log);
   }
 
-  function buildItem(author, guest, text, created, id) {
+  function editedMark(iso) {
+    var mark = document.createElement("span");
+    mark.className = "edited";
+    mark.setAttribute("data-edited", iso);
+    var when = new Date(iso);
+    mark.title = "Edited " + (isNaN(when.getTime()) ? iso : when.toLocaleString());
+    mark.textContent = "(edited)";
+    return mark;
+  }
+
+  // ``html`` is the server's rendering of the text (formatted, sanitized);
+  // a message not stored yet has none and shows its text as typed, and no
+  // ``id`` (the link to its page) either.
+  function buildItem(author, guest, text, html, created, editedAt, id) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
@@ -105,14 +138,153 @@
       stamp.href = messageUrl(id);
       stamp.appendChild(time);
     }
-    var body = document.createElement("span");
+    var body = document.createElement("div");
     body.className = "text";
-    body.textContent = text;
+    body.setAttribute("data-source", text); // what an edit starts from
+    if (typeof html === "string") {
+      body.className = "text formatted";
+      body.innerHTML = html; // rendered and sanitized by the server
+    } else {
+      body.textContent = text;
+    }
     item.appendChild(document.createTextNode(" "));
     item.appendChild(stamp);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(body);
+    if (editedAt) {
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(editedMark(editedAt));
+    }
     return item;
+  }
+
+  // Edit and delete ----------------------------------------------------------
+
+  // The server decides; this only offers the controls where it would agree.
+  function mayChange(frame) {
+    if (moderator) return true;
+    if (!member || frame.guest || frame.author !== member || !editWindow) return false;
+    var created = new Date(frame.created).getTime();
+    return !isNaN(created) && Date.now() < created + editWindow * 1000;
+  }
+
+  function ownControls(item, id) {
+    if (item.querySelector(".edit-own")) return;
+    var actions = item.querySelector(".item-actions");
+    if (!actions) {
+      actions = document.createElement("div");
+      actions.className = "item-actions";
+      item.appendChild(actions);
+    }
+    var base = "/chat/messages/" + id + "/";
+    var edit = document.createElement("a");
+    edit.className = "edit-own";
+    edit.href = base + "edit/";
+    edit.textContent = "Edit";
+    actions.prepend(edit);
+    if (!actions.querySelector("form[action$='/delete/']")) {
+      var remove = document.createElement("a");
+      remove.className = "delete-own";
+      remove.href = base + "remove/";
+      remove.textContent = "Delete";
+      edit.after(remove);
+    }
+  }
+
+  function changeNote(item, text) {
+    var shown = item.querySelector(".change-error");
+    if (!text) { if (shown) shown.remove(); return; }
+    if (!shown) {
+      shown = document.createElement("span");
+      shown.className = "change-error chat-error";
+      shown.setAttribute("role", "alert");
+      item.appendChild(shown);
+    }
+    shown.textContent = " " + text;
+  }
+
+  function sendChange(frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function closeEditor(item) {
+    var editor = item.querySelector(".chat-edit");
+    if (editor) editor.remove();
+    var text = item.querySelector(".text");
+    if (text) text.hidden = false;
+  }
+
+  function openEditor(item) {
+    var id = parseInt(item.getAttribute("data-id"), 10);
+    var text = item.querySelector(".text");
+    if (!id || !text || item.querySelector(".chat-edit")) return;
+    var editor = document.createElement("form");
+    editor.className = "chat-edit";
+    var field = document.createElement("input");
+    field.type = "text";
+    field.name = "edit-text";
+    field.value = text.getAttribute("data-source") || text.textContent;
+    field.setAttribute("aria-label", "New text of the message");
+    var save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = "Save";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link";
+    cancel.textContent = "Cancel";
+    editor.append(field, save, cancel);
+    text.hidden = true;
+    text.after(editor);
+    field.focus();
+    cancel.addEventListener("click", function () {
+      delete changing[id];
+      changeNote(item, null);
+      closeEditor(item);
+    });
+    editor.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (field.value === text.textContent) { closeEditor(item); return; }
+      changeNote(item, null);
+      if (!sendChange({ type: "edit", id: id, text: field.value })) {
+        changeNote(item, "Not connected: try again in a moment.");
+        return;
+      }
+      changing[id] = editor;
+    });
+  }
+
+  function deleteFromPage(item) {
+    var id = parseInt(item.getAttribute("data-id"), 10);
+    if (!id || !window.confirm("Delete this message for everyone?")) return;
+    changeNote(item, null);
+    if (!sendChange({ type: "delete", id: id })) {
+      changeNote(item, "Not connected: try again in a moment.");
+      return;
+    }
+    changing[id] = true;
+  }
+
+  log.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.edit-own, a.delete-own");
+    if (!link || !socket) return; // without the socket, the links' pages do it
+    var item = link.closest(".chat-message[data-id]");
+    if (!item) return;
+    event.preventDefault();
+    if (link.classList.contains("edit-own")) openEditor(item); else deleteFromPage(item);
+  });
+
+  function onChanged(frame) {
+    var item = document.getElementById("message-" + frame.id);
+    delete changing[frame.id];
+    if (item) closeEditor(item);
+  }
+
+  function onChangeError(frame) {
+    var item = document.getElementById("message-" + frame.id);
+    delete changing[frame.id];
+    if (item) changeNote(item, frame.detail);
   }
 
   function dropEmptyNotice() {
@@ -169,7 +341,7 @@
 
   function hold(entry) {
     var item = buildItem(
-      entry.frame.name || member || "guest", !member, entry.frame.text, null
+      entry.frame.name || member || "guest", !member, entry.frame.text, null, null
     );
     item.classList.add("pending");
     entry.element = item;
@@ -222,15 +394,107 @@
     item.classList.add("delivered");
   }
 
+  // Presence, typing and mentions ----------------------------------------------
+
+  function showPresence(frame) {
+    if (!presenceLine) return;
+    presenceLine.textContent = "Here now: ";
+    var members = frame.members || [];
+    members.forEach(function (name, i) {
+      var span = document.createElement("span");
+      span.className = "present-member";
+      span.textContent = name;
+      presenceLine.appendChild(span);
+      if (i < members.length - 1) presenceLine.appendChild(document.createTextNode(", "));
+    });
+    if (members.length && frame.guests) presenceLine.appendChild(document.createTextNode(" and "));
+    if (frame.guests) {
+      var guests = document.createElement("span");
+      guests.className = "present-guests";
+      guests.textContent = frame.guests + (frame.guests === 1 ? " guest" : " guests");
+      presenceLine.appendChild(guests);
+    }
+    if (!members.length && !frame.guests) presenceLine.appendChild(document.createTextNode("nobody yet"));
+    presenceLine.appendChild(document.createTextNode("."));
+  }
+
+  function showTypists() {
+    if (!typingLine) return;
+    var names = Object.keys(typists).map(function (key) { return typists[key].name; });
+    if (!names.length) typingLine.textContent = "";
+    else if (names.length === 1) typingLine.textContent = names[0] + " is typing…";
+    else if (names.length === 2) typingLine.textContent = names[0] + " and " + names[1] + " are typing…";
+    else typingLine.textContent = "Several people are typing…";
+  }
+
+  function typistKey(name, guest) { return name + "|" + (guest ? "guest" : "member"); }
+
+  function stoppedTyping(key) {
+    var typist = typists[key];
+    if (!typist) return;
+    clearTimeout(typist.timer);
+    delete typists[key];
+    showTypists();
+  }
+
+  function onTyping(frame) {
+    var key = typistKey(frame.name, frame.guest);
+    var typist = typists[key] || (typists[key] = { name: frame.name, timer: null });
+    clearTimeout(typist.timer);
+    typist.timer = setTimeout(function () { stoppedTyping(key); }, TYPING_SHOWN);
+    showTypists();
+  }
+
+  function sendTyping() {
+    if (!input || !input.value.trim()) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    var now = Date.now();
+    if (now - typingSentAt < TYPING_EVERY) return;
+    typingSentAt = now;
+    var frame = { type: "typing" };
+    if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
+    socket.send(JSON.stringify(frame));
+  }
+
+  function showTitle() {
+    document.title = (mentions ? "(" + mentions + ") " : "") + baseTitle;
+  }
+
+  function onMention(frame) {
+    mentions += 1;
+    showTitle();
+    if (window.Notification && Notification.permission === "granted" &&
+        (document.hidden || frame.room !== log.getAttribute("data-room"))) {
+      var note = new Notification(frame.author + " mentioned you in " + frame.room_title, {
+        body: frame.text, tag: "netsite-mention-" + frame.id
+      });
+      note.onclick = function () { window.focus(); location.href = frame.url; };
+    }
+  }
+
+  function seen() {
+    if (document.hidden || !mentions) return;
+    mentions = 0;
+    showTitle();
+  }
+
   function showMessage(frame) {
+    // A new message from someone typing ends their indicator; an edit does not.
+    if (!document.getElementById("message-" + frame.id)) {
+      stoppedTyping(typistKey(frame.author, frame.guest));
+    }
     stickToBottom(function () {
       dropEmptyNotice();
       var existing = document.getElementById("message-" + frame.id);
       var own = frame.client_id && find(frame.client_id);
-      var item = buildItem(frame.author, frame.guest, frame.text, frame.created, frame.id);
+      var item = buildItem(
+        frame.author, frame.guest, frame.text, frame.html, frame.created,
+        frame.edited_at, frame.id
+      );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
       if (window.netsiteItemActions) window.netsiteItemActions(item, frame.id);
+      if (mayChange(frame)) ownControls(item, frame.id);
       if (existing) {
         if (existing.classList.contains("delivered")) item.classList.add("delivered");
         existing.replaceWith(item);
@@ -279,6 +543,11 @@
   }
 
   function onError(frame) {
+    // A refused edit or delete names its message, never an outbox entry.
+    if (frame.id && !frame.client_id && changing[frame.id]) {
+      onChangeError(frame);
+      return;
+    }
     var clientId = frame.client_id || inFlight;
     var entry = clientId && find(clientId);
     if (!entry) {
@@ -318,6 +587,7 @@
     switch (frame.type) {
       case "message": showMessage(frame); break;
       case "ack": onAck(frame); break;
+      case "edited": case "deleted": onChanged(frame); break;
       case "delete": {
         var gone = document.getElementById("message-" + frame.id);
         if (gone) gone.remove();
@@ -342,6 +612,9 @@
         reconnectNow();
         break;
       case "error": onError(frame); break;
+      case "presence": showPresence(frame); break;
+      case "typing": onTyping(frame); break;
+      case "mention": onMention(frame); break;
     }
   }
 
@@ -392,6 +665,13 @@
   }
 
   if (form && input) {
+    // Enter sends, Shift+Enter starts a new line (as in most chat apps); an
+    // Enter that confirms an input method's composition does neither.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      event.preventDefault();
+      form.requestSubmit();
+    });
     form.addEventListener("submit", function (event) {
       // Never the plain POST while the script runs: with the socket down it
       // would only show the browser's error page and lose the text.
@@ -402,6 +682,8 @@
       if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
       input.value = "";
       if (hasNewer) goLive(); // what is sent shows below the newest message
+      typingSentAt = 0; // the next words start a new "is typing"
+      closeSuggestions();
       enqueue(frame);
       if (!socket || socket.readyState !== WebSocket.OPEN) {
         setStatus("closed", "Not connected: your message is kept and will be sent.");
@@ -559,6 +841,108 @@
     target.scrollIntoView({ block: "center" });
     return true;
   }
+
+  // Suggestions after "@" ------------------------------------------------------
+
+  var suggestions = document.getElementById("chat-suggestions");
+  var membersUrl = log.getAttribute("data-members");
+  var asked = 0;
+  var chosen = -1;
+  var suggestTimer = null;
+
+  function mentionAtCaret() {
+    var before = input.value.slice(0, input.selectionStart);
+    var found = /(^|[^\w])@([\w.@+-]*)$/.exec(before);
+    return found ? { prefix: found[2], start: before.length - found[2].length } : null;
+  }
+
+  function closeSuggestions() {
+    if (!suggestions) return;
+    suggestions.hidden = true;
+    suggestions.textContent = "";
+    chosen = -1;
+  }
+
+  function choose(index) {
+    var items = suggestions.children;
+    for (var i = 0; i < items.length; i++) {
+      items[i].setAttribute("aria-selected", i === index ? "true" : "false");
+    }
+    chosen = index;
+  }
+
+  function complete(name) {
+    var at = mentionAtCaret();
+    if (!at) return;
+    var end = input.selectionStart;
+    input.value = input.value.slice(0, at.start) + name + " " + input.value.slice(end);
+    var caret = at.start + name.length + 1;
+    input.setSelectionRange(caret, caret);
+    closeSuggestions();
+    input.focus();
+  }
+
+  function suggest() {
+    var at = mentionAtCaret();
+    if (!at || !suggestions || !membersUrl) { closeSuggestions(); return; }
+    var ticket = ++asked;
+    fetch(membersUrl + "?q=" + encodeURIComponent(at.prefix), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { members: [] }; })
+      .then(function (data) {
+        if (ticket !== asked) return; // a newer question is on its way
+        closeSuggestions();
+        var names = (data.members || []).filter(function (name) { return name !== member; });
+        if (!names.length) return;
+        names.forEach(function (name) {
+          var item = document.createElement("li");
+          item.setAttribute("role", "option");
+          item.textContent = "@" + name;
+          item.addEventListener("mousedown", function (event) {
+            event.preventDefault(); // keep the focus in the text
+            complete(name);
+          });
+          suggestions.appendChild(item);
+        });
+        suggestions.hidden = false;
+        choose(0);
+      })
+      .catch(function () {});
+  }
+
+  if (input) {
+    input.setAttribute("autocomplete", "off");
+    input.addEventListener("input", function () {
+      sendTyping();
+      // One question per pause in the typing, not one per key.
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(suggest, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (!suggestions || suggestions.hidden) return;
+      var count = suggestions.children.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        choose((chosen + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        complete(suggestions.children[Math.max(chosen, 0)].textContent.slice(1));
+      } else if (event.key === "Escape") {
+        closeSuggestions();
+      }
+    });
+    input.addEventListener("blur", closeSuggestions);
+  }
+
+  // Browser notifications are asked for only when the reader clicks for them.
+  var notify = document.getElementById("chat-notify");
+  if (notify && window.Notification && Notification.permission === "default") {
+    notify.hidden = false;
+    notify.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { notify.hidden = true; });
+    });
+  }
+  window.addEventListener("focus", seen);
+  document.addEventListener("visibilitychange", seen);
 
   window.addEventListener("online", function () {
     if (retryTimer) { clearTimeout(retryTimer); connect(); }

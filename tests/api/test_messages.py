@@ -126,3 +126,19 @@ def test_a_character_that_cannot_be_stored_is_a_400(
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_message_carries_its_formatted_html_which_an_edit_renders_again(
+    room, author, client_for
+):
+    api = client_for(author)
+    created = api.post(
+        f"/api/rooms/{room.slug}/messages/", {"text": "`code`"}, format="json"
+    )
+    assert created.status_code == 201
+    assert created.json()["html"] == "<p><code>code</code></p>"
+    message_url = f"/api/messages/{created.json()['id']}/"
+    edited = api.put(message_url, {"text": "> quoted"}, format="json").json()
+    assert edited["html"] == "<blockquote>\n<p>quoted</p>\n</blockquote>"
+    assert api.get(message_url).json()["html"] == edited["html"]

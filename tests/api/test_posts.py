@@ -222,7 +222,7 @@ def test_links_lead_from_the_root_to_a_post(post, anon):
     page = anon.get(root["posts"]).json()
     item = anon.get(page["results"][0]["url"]).json()
     assert item["id"] == post.pk
-    assert item["html_url"].endswith(f"/board/#post-{post.pk}")
+    assert item["html_url"].endswith(f"/board/p/{post.pk}/")
 
 
 @pytest.mark.django_db
@@ -237,3 +237,23 @@ def test_a_list_page_never_counts_the_table(author, anon):
         anon.get(first["next"])
     assert queries.captured_queries
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.django_db
+def test_a_post_carries_its_formatted_html_which_an_edit_renders_again(
+    author, client_for
+):
+    api = client_for(author)
+    created = api.post(
+        "/api/posts/", {"body": "**hi** <b>", "html": "<script>"}, format="json"
+    ).json()
+    assert created["body"] == "**hi** <b>"
+    # Read-only: what a client sends as html is ignored.
+    assert created["html"] == "<p><strong>hi</strong> &lt;b&gt;</p>"
+    assert Post.objects.get(pk=created["id"]).html == created["html"]
+
+    edited = api.patch(
+        f"/api/posts/{created['id']}/", {"body": "_now_ @ada"}, format="json"
+    ).json()
+    assert edited["html"] == '<p><em>now</em> <span class="mention">@ada</span></p>'
+    assert api.get(f"/api/posts/{created['id']}/").json()["html"] == edited["html"]

@@ -48,6 +48,7 @@ def test_every_documented_operation_answers_as_documented(
     entry = AuditEntry.objects.get()
     ids = {
         "/posts/": post.pk,
+        "/topics/": post.pk,  # a post without a topic starts one
         "/messages/": message.pk,
         "/reports/": report.pk,
         "/bans/": ban.pk,
@@ -123,6 +124,15 @@ def test_documented_limits_are_the_real_ones(anon):
         }
 
 
+def test_posts_and_messages_document_their_html_as_read_only(anon):
+    components = anon.get("/api/schema/?format=json").json()["components"]["schemas"]
+    for name in ("Post", "Message"):
+        html = components[name]["properties"]["html"]
+        assert (html["type"], html["readOnly"]) == ("string", True)
+        assert "Markdown" in html["description"]
+        assert "html" not in components[f"{name}Request"]["properties"]
+
+
 @pytest.mark.django_db
 def test_the_docs_page_uses_only_local_files(anon):
     page = anon.get("/api/docs/")
@@ -166,15 +176,19 @@ def test_swagger_examples_of_creates_work_as_they_are(
     }
     assert set(creates) == {
         "/api/posts/",
+        "/api/topics/",
+        "/api/topics/{id}/replies/",
         "/api/rooms/",
         "/api/rooms/{slug}/messages/",
         "/api/posts/{id}/report/",
         "/api/messages/{id}/report/",
         "/api/bans/",
     }
-    # Someone else's items to report.
+    # Someone else's items to report, and a topic to reply to.
+    topic = board_services.create_post(body="Spam", author=other)[0].pk
     ids = {
-        "/posts/": board_services.create_post(body="Spam", author=other)[0].pk,
+        "/posts/": topic,
+        "/topics/": topic,
         "/messages/": chat_services.post_message(room=room, text="x", author=other)[
             0
         ].pk,
@@ -190,9 +204,8 @@ def test_swagger_examples_of_creates_work_as_they_are(
         assert "hidden" not in body, path  # moderators hide items once they exist
         url = path.replace("{slug}", room.slug)
         if "{id}" in path:
-            url = url.replace(
-                "{id}", str(ids["/posts/" if "/posts/" in path else "/messages/"])
-            )
+            prefix = next(prefix for prefix in ids if prefix in path)
+            url = url.replace("{id}", str(ids[prefix]))
         caller = client_for(moderator) if path == "/api/bans/" else client
         response = caller.post(url, body, format="json")
         assert response.status_code == 201, (path, body, response.json())

@@ -166,3 +166,27 @@ def test_clearing_one_post_reports_it_in_the_singular(client, moderator, posts):
     )
 
     assert messages_shown(response) == ["Cleared the board: hid 1 post."]
+
+
+def test_the_post_list_shows_topics_and_replies_linked_and_filters_starters(
+    client, moderator
+):
+    topic = services.create_post(body="Bikes for sale", title="Bikes")[0]
+    reply = services.create_post(body="Still there?", topic=topic)[0]
+    client.force_login(moderator)
+
+    page = client.get(CHANGELIST).content.decode()
+    assert f'href="/admin/board/post/{topic.pk}/change/">“Bikes”</a>' in page
+    assert f'href="/admin/board/post/?topic__id__exact={topic.pk}">1 reply</a>' in page
+
+    starters = client.get(CHANGELIST + "?starter=yes").content.decode()
+    assert "Topic starters" in starters
+    assert "Bikes for sale" in starters and "Still there?" not in starters
+    replies = client.get(f"{CHANGELIST}?topic__id__exact={topic.pk}")
+    assert replies.status_code == 200
+    assert "Still there?" in replies.content.decode()
+    assert "Bikes for sale" not in replies.content.decode()
+
+    change = client.get(f"/admin/board/post/{reply.pk}/change/").content.decode()
+    assert f'href="/admin/board/post/{topic.pk}/change/"' in change
+    assert "/admin/r/" in change  # View on site: the post's permalink

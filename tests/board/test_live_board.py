@@ -107,3 +107,69 @@ async def test_a_guests_post_reaches_open_pages_marked_as_a_guests(django_user_m
         assert "badge" not in received["html"]
     finally:
         await client.disconnect()
+
+
+async def listen_to(path):
+    client = WebsocketCommunicator(
+        application,
+        path,
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")],
+    )
+    connected, _ = await client.connect()
+    assert connected
+    return client
+
+
+def reply_through_the_form(topic_id, body):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/board/t/{topic_id}/")
+    token = page.cookies["csrftoken"].value
+    return browser.post(
+        f"/board/t/{topic_id}/",
+        {"body": body, "display_name": "kim", "csrfmiddlewaretoken": token},
+    )
+
+
+async def test_a_reply_reaches_its_topics_page_and_moves_the_topics_line():
+    topic, _ = await sync_to_async(services.create_post)(body="Bikes", title="Bikes")
+    other, _ = await sync_to_async(services.create_post)(body="Other")
+    board = await listen()
+    page = await listen_to(f"/ws/board/t/{topic.pk}/")
+    elsewhere = await listen_to(f"/ws/board/t/{other.pk}/")
+    try:
+        response = await sync_to_async(reply_through_the_form)(topic.pk, "Still <b>")
+        assert response.status_code == 303
+        reply = await sync_to_async(Post.objects.get)(topic=topic)
+
+        on_page = await frame(page)
+        assert on_page["type"] == "post"
+        assert (on_page["id"], on_page["topic"]) == (reply.pk, topic.pk)
+        assert on_page["author"] == "kim"
+        assert f'id="post-{reply.pk}"' in on_page["html"]
+        assert "Still &lt;b&gt;" in on_page["html"]
+
+        line = await frame(board)
+        assert line["type"] == "topic"
+        assert line["id"] == topic.pk
+        assert (line["replies"], line["last_poster"]) == (1, "kim")
+        assert line["last_activity"].endswith("Z")
+        assert f'id="topic-{topic.pk}"' in line["html"]
+        assert "1 reply</a>" in line["html"]
+
+        assert await elsewhere.receive_nothing(timeout=0.2)
+        assert await board.receive_nothing(timeout=0)
+    finally:
+        for client in (board, page, elsewhere):
+            await client.disconnect()
+
+
+async def test_a_hidden_reply_leaves_its_topics_page(django_user_model):
+    moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
+    topic, _ = await sync_to_async(services.create_post)(body="Bikes")
+    reply, _ = await sync_to_async(services.create_post)(body="r", topic=topic)
+    page = await listen_to(f"/ws/board/t/{topic.pk}/")
+    try:
+        await sync_to_async(services.hide_posts)([reply], by=moderator, via="command")
+        assert await frame(page) == {"type": "delete", "id": reply.pk}
+    finally:
+        await page.disconnect()

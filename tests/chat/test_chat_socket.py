@@ -487,3 +487,30 @@ async def test_the_room_form_and_the_socket_share_one_allowance(room, settings):
         f"/chat/{room.slug}/", {"text": "by form", "csrfmiddlewaretoken": token}
     )
     assert (page.status_code, reply.status_code) == (200, 429)
+
+
+async def test_a_message_frame_carries_the_stored_formatted_html(room):
+    client = await open_room(room)
+    try:
+        text = "**bold** <script>alert(1)</script>\n@ada"
+        await send(client, {"type": "message", "text": text, "client_id": "f1"})
+        ack = await receive(client)
+        frame = await receive(client)
+        stored = await sync_to_async(Message.objects.get)(pk=ack["id"])
+        assert frame["text"] == stored.text == text
+        assert (
+            frame["html"]
+            == stored.html
+            == (
+                "<p><strong>bold</strong> &lt;script&gt;alert(1)&lt;/script&gt;<br>\n"
+                '<span class="mention">@ada</span></p>'
+            )
+        )
+        # A replay sends the same frame.
+        again = await open_room(room, "?after=0")
+        try:
+            assert await receive(again) == frame
+        finally:
+            await again.disconnect()
+    finally:
+        await client.disconnect()

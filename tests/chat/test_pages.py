@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from django.test import Client
+from django.utils.html import escape
 
 from chat.models import Message, Room
 from chat.services import create_room, post_message
@@ -167,7 +168,7 @@ def test_sending_too_fast_through_the_form_is_refused_with_429(browser, room, se
     data = {"text": "second", "csrfmiddlewaretoken": token}
     response = browser.post(room.get_absolute_url(), data)
     assert response.status_code == 429
-    assert 'value="second"' in response.content.decode()
+    assert ">\nsecond</textarea>" in response.content.decode()
     assert Message.objects.count() == 1
 
 
@@ -222,3 +223,22 @@ def test_guests_messages_are_marked_as_guests_in_the_room(browser, room, user):
     member = page[page.index(">ada<") : page.index("from a member")]
     assert 'class="badge guest"' in guest
     assert "badge" not in member
+
+
+def test_a_message_from_the_form_is_stored_formatted_and_shown_so(browser, room):
+    token = csrf(browser, room.get_absolute_url())
+    text = "*first* line\nsecond line, see www.example.org"
+    browser.post(room.get_absolute_url(), {"text": text, "csrfmiddlewaretoken": token})
+    message = Message.objects.get()
+    page = browser.get(room.get_absolute_url()).content.decode()
+
+    assert message.text == text
+    assert message.html == (
+        "<p><em>first</em> line<br>\nsecond line, see "
+        '<a href="http://www.example.org" rel="nofollow noopener noreferrer">'
+        "www.example.org</a></p>"
+    )
+    assert (
+        f'<div class="text formatted" data-source="{escape(text)}">{message.html}</div>'
+        in page
+    )

@@ -94,6 +94,28 @@ async def test_board_frames_match_their_schemas(django_user_model):
         await listener.disconnect()
 
 
+async def test_topic_frames_match_their_schemas(django_user_model):
+    topic, _ = await sync_to_async(board_services.create_post)(body="a topic")
+    board = connect_to("/ws/board/")
+    page = connect_to(f"/ws/board/t/{topic.pk}/")
+    assert (await board.connect())[0]
+    assert (await page.connect())[0]
+    try:
+        reply, _ = await sync_to_async(board_services.create_post)(
+            body="a reply", topic=topic
+        )
+        check("board-post", await receive(page))
+        check("board-topic", await receive(board))
+        moderator = await sync_to_async(django_user_model.objects.create_user)("m")
+        await sync_to_async(board_services.hide_posts)(
+            [reply], by=moderator, via="command"
+        )
+        check("delete", await receive(page))
+    finally:
+        await board.disconnect()
+        await page.disconnect()
+
+
 async def test_refusals_of_names_and_characters_match_the_schema(room):
     client = connect_to(f"/ws/chat/{room.slug}/")
     assert (await client.connect())[0]
@@ -185,3 +207,42 @@ async def test_room_list_and_read_frames_match_their_schemas(room, django_user_m
     finally:
         await page.disconnect()
         await listing.disconnect()
+
+
+async def test_presence_typing_and_mention_frames_match_their_schemas(
+    room, django_user_model
+):
+    from tests.content.conftest import socket_as
+
+    def make_users():
+        return [django_user_model.objects.create_user(n) for n in ("ada", "bob")]
+
+    ada, bob = await sync_to_async(make_users)()
+    reader = await socket_as(bob, f"/ws/chat/{room.slug}/?presence=1")
+    guest = await socket_as(None, f"/ws/chat/{room.slug}/?presence=1")
+    writer = await socket_as(ada, f"/ws/chat/{room.slug}/")
+    try:
+        for client in (reader, guest, writer):
+            assert (await client.connect())[0]
+        check("presence", await receive(reader))
+        typing = {"type": "typing", "name": "Zoë"}
+        check("client-typing", typing)
+        await send(guest, typing)
+        frame = await receive(reader)
+        while frame["type"] == "presence":
+            check("presence", frame)
+            frame = await receive(reader)
+        check("typing", frame)
+        await send(writer, {"type": "message", "text": "hi @bob", "client_id": "m"})
+        frames = [await receive(reader) for _ in range(2)]
+        while {"mention", "message"} - {f["type"] for f in frames}:
+            frames.append(await receive(reader))
+        for frame in frames:
+            check(frame["type"], frame)
+    finally:
+        for client in (reader, guest, writer):
+            await client.disconnect()
+    client_schema = Draft202012Validator(
+        json.loads((SCHEMAS / "client-typing.schema.json").read_text())
+    )
+    assert not client_schema.is_valid({"type": "typing", "name": 7})

@@ -6,8 +6,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("chat", "0006_message_address_room_archived")]
-AFTER = [("chat", "0007_rooms_topic_unique_titles_activity_unread")]
+BEFORE = [("chat", "0011_render_message_html")]
+AFTER = [("chat", "0012_rooms_topic_unique_titles_activity_unread")]
 
 
 def migrate(targets):

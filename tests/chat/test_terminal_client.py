@@ -5,14 +5,16 @@
 
 import json
 import queue
+import re
 import subprocess
+import sys
 import threading
 import time
 
 import pytest
 from websockets.sync.client import connect
 
-from tests.live import LiveServer
+from tests.live import ROOT, LiveServer
 
 WAIT = 30  # seconds: generous limits for slow machines, never asserted on
 
@@ -85,6 +87,21 @@ def site(running_site):
     if running_site.process is None or running_site.process.poll() is not None:
         running_site.start()
     return running_site
+
+
+def member_client(site, username, password, *args):
+    """The terminal client logged in as ``username`` (password from the env)."""
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "chat", "lobby", "--url", site.ws_url]
+        + ["--user", username, *args],
+        cwd=ROOT,
+        env={**site.env, "NETSITE_CHAT_PASSWORD": password},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process, Lines(process.stdout)
 
 
 def listen(site):
@@ -204,3 +221,73 @@ def test_a_line_refused_for_going_too_fast_is_sent_again(tmp_path):
         "print(list(Message.objects.values_list('text', flat=True)))\n"
     )
     assert stored.strip() == "['one', 'two', 'three']"
+
+
+def test_a_member_edits_and_deletes_their_message_from_the_terminal(site):
+    site.shell(
+        "from django.contrib.auth.models import User\n"
+        "User.objects.create_user('tess', password='pw-tess-12345')\n"
+    )
+    process, lines = member_client(site, "tess", "pw-tess-12345")
+    try:
+        lines.expect("* connected")
+        with listen(site) as listener:
+            process.stdin.write("helo from tess\n")
+            process.stdin.flush()
+            delivered = lines.expect("✓ delivered")
+            message_id = int(re.search(r"#(\d+)", delivered).group(1))
+            # Sent as the member, not as a guest.
+            lines.expect(f"#{message_id} tess: helo from tess")
+            assert json.loads(listener.recv(timeout=WAIT))["guest"] is False
+
+            for line in ("/edit\n", "/edit x hello\n", f"/edit {message_id}\n"):
+                process.stdin.write(line)
+                process.stdin.flush()
+                lines.expect("! usage: /edit <message id> <new text>")
+
+            process.stdin.write(f"/edit {message_id} hello from tess\n")
+            process.stdin.flush()
+            lines.expect(f"✓ edited #{message_id}")
+            lines.expect(f"#{message_id} tess: hello from tess (edited)")
+            edited = json.loads(listener.recv(timeout=WAIT))
+            assert (edited["id"], edited["text"]) == (message_id, "hello from tess")
+            assert edited["edited_at"]
+
+            process.stdin.write(f"/delete {message_id}\n")
+            process.stdin.flush()
+            lines.expect(f"✓ deleted #{message_id}")
+            lines.expect(f"* message #{message_id} was removed")
+            assert json.loads(listener.recv(timeout=WAIT)) == {
+                "type": "delete",
+                "id": message_id,
+            }
+        process.stdin.close()
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        process.kill()
+
+
+def test_a_guest_at_the_terminal_is_told_they_cannot_edit(site):
+    said = site.manage("say", "lobby", "the system speaks")
+    assert said.returncode == 0, said.stderr
+    process, lines = site.client("lobby")
+    try:
+        line = lines.expect("system: the system speaks")
+        message_id = int(re.search(r"#(\d+)", line).group(1))
+        lines.expect("* connected")
+        process.stdin.write(f"/delete {message_id}\n")
+        process.stdin.flush()
+        lines.expect("! forbidden: Log in to delete your own messages")
+        process.stdin.close()
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        process.kill()
+
+
+def test_the_terminal_client_names_a_failed_login(site):
+    process, lines = member_client(site, "nobody", "wrong")
+    try:
+        lines.expect("Could not log in as 'nobody': wrong username or password")
+        assert process.wait(timeout=WAIT) == 1
+    finally:
+        process.kill()

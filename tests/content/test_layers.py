@@ -20,6 +20,7 @@ from channels.testing import WebsocketCommunicator
 from redis import asyncio as aioredis
 
 from content.layers import (
+    SEND_TEXT_NOW,
     FanoutInMemoryChannelLayer,
     FanoutRedisChannelLayer,
     LayerEventDispatchMixin,
@@ -326,6 +327,56 @@ async def test_redis_full_member_gets_an_overflow_while_others_receive(
         await server.flush()
 
 
+async def settle():
+    """Let the tasks just started run up to their first wait."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_sink_takes_events_only_while_its_member_waits_with_nothing_queued():
+    layer = FanoutInMemoryChannelLayer()
+    [channel] = await join(layer, 1)
+    forwarded, accept = [], [True]
+
+    def sink(event):
+        if accept[0]:
+            forwarded.append(event["id"])
+        return accept[0]
+
+    waiting = asyncio.ensure_future(receive(layer, channel))
+    await settle()  # the member now waits for its next event
+    # As a consumer does: once its channel is in use (its mailbox exists).
+    layer.attach(channel, sink)
+
+    await layer.group_send("room", chat_event(1))
+    assert forwarded == [1]  # sent by the sink, nothing queued
+
+    accept[0] = False  # the sink declines: queued, and the member wakes
+    await layer.group_send("room", chat_event(2))
+    accept[0] = True
+    # Not waiting yet (it is handling event 2): 3 queues behind it.
+    await layer.group_send("room", chat_event(3))
+    assert (await waiting)["id"] == 2
+    assert (await receive(layer, channel))["id"] == 3
+    assert forwarded == [1]
+
+    accept[0] = False
+    waiting = asyncio.ensure_future(receive(layer, channel))
+    await settle()
+    await layer.group_send("room", chat_event(4))  # declined: queued
+    accept[0] = True
+    await layer.group_send("room", chat_event(5))  # behind 4, not around it
+    assert (await waiting)["id"] == 4
+    assert (await receive(layer, channel))["id"] == 5
+
+    waiting = asyncio.ensure_future(receive(layer, channel))
+    await settle()
+    layer.detach(channel)
+    await layer.group_send("room", chat_event(6))
+    assert (await waiting)["id"] == 6
+    assert forwarded == [1]
+
+
 # The consumer side: LayerEventDispatchMixin -------------------------------------
 
 
@@ -369,6 +420,41 @@ async def test_a_consumer_forwards_group_events_through_the_mixin():
         finally:
             await first.disconnect()
             await second.disconnect()
+
+
+# Channels closes stale DB connections on connect: that counts as DB access.
+@pytest.mark.django_db(transaction=True)
+async def test_a_server_that_sends_now_gets_the_frames_of_idle_members_only():
+    layer = FanoutInMemoryChannelLayer()
+    app = RoomConsumer.as_asgi()
+    sent_now = {"sender": [], "idle": []}
+
+    def send_now(name):
+        def send(text):
+            sent_now[name].append(text)
+            return True
+
+        return send
+
+    with override_layer(layer):
+        sender = WebsocketCommunicator(app, "/ws/room/")
+        idle = WebsocketCommunicator(app, "/ws/room/")
+        for name, member in (("sender", sender), ("idle", idle)):
+            # What netsite's server puts in each WebSocket scope.
+            member.scope["extensions"] = {SEND_TEXT_NOW: send_now(name)}
+        try:
+            assert (await sender.connect())[0]
+            assert (await idle.connect())[0]
+            await sender.send_to(text_data="hello")
+            # The sender is busy handling its frame when the event comes: it
+            # gets it through its consumer, after what it is doing; the idle
+            # member's goes out at once, and only that way.
+            assert await sender.receive_from(GUARD) == "HELLO"
+            assert sent_now == {"sender": [], "idle": ["HELLO"]}
+            assert await idle.receive_nothing()
+        finally:
+            await sender.disconnect()
+            await idle.disconnect()
 
 
 # Channels closes stale DB connections on connect: that counts as DB access.

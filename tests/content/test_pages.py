@@ -116,7 +116,7 @@ def test_next_never_leads_off_the_site(client, moderator, user):
         f"/board/posts/{post.pk}/hide/",
         {"next": "https://evil.example/", "csrfmiddlewaretoken": csrf_token(client)},
     )
-    assert response["Location"] == f"/board/#post-{post.pk}"
+    assert response["Location"] == f"/board/p/{post.pk}/"
 
 
 def test_hidden_messages_show_to_chat_moderators_only(client, moderator, user):

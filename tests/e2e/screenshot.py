@@ -41,10 +41,20 @@ from board.models import Post
 from board.services import create_post
 posts = {posts!r}
 now = timezone.now()
+topics = []
 for minutes, (name, body) in zip(range(len(posts) * 7, 0, -7), posts):
     post, _ = create_post(body=body, display_name=name)
-    Post.objects.filter(pk=post.pk).update(created=now - timedelta(minutes=minutes))
+    moment = now - timedelta(minutes=minutes)
+    Post.objects.filter(pk=post.pk).update(created=moment, last_activity=moment)
+    topics.append(post)
+for name, body in {replies!r}:
+    create_post(body=body, display_name=name, topic=topics[0])
 """
+
+REPLIES = [
+    ("grace", "Yes: it is how I found out my proxy adds a Via header."),
+    ("linus", "Same here. The echo socket page is good too."),
+]
 
 
 def main(argv=None):
@@ -62,7 +72,7 @@ def main(argv=None):
     )
     try:
         server.migrate()
-        server.shell(SEED.format(posts=POSTS))
+        server.shell(SEED.format(posts=POSTS, replies=REPLIES))
         server.start()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

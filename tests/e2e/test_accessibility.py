@@ -67,7 +67,7 @@ def test_chat_status_error_and_time_text_have_enough_contrast(pages, server, sch
     expect(page.locator("#chat-log .delivered")).to_have_count(1)
     # A message the server refuses (too long: the field's own limit is lifted
     # to let it through) is marked failed with the server's reason.
-    page.locator("#chat-form input[name=text]").evaluate(
+    page.locator("#chat-form textarea[name=text]").evaluate(
         "input => input.removeAttribute('maxlength')"
     )
     send(page, "x" * 2001)

@@ -64,7 +64,7 @@ def test_older_posts_pages_back_through_the_board_without_gaps(page, server):
     first = page.locator("article.post").evaluate_all(
         "posts => posts.map(p => Number(p.dataset.id))"
     )
-    page.get_by_role("link", name="Older posts").click()
+    page.get_by_role("link", name="Older topics").click()
     page.wait_for_url("**/board/?before=*")
     second = page.locator("article.post").evaluate_all(
         "posts => posts.map(p => Number(p.dataset.id))"
@@ -74,7 +74,7 @@ def test_older_posts_pages_back_through_the_board_without_gaps(page, server):
     assert first == sorted(first, reverse=True)
     assert second and max(second) < min(first)
     seen = page.locator("article.post", has_text=marker).count()
-    page.get_by_role("link", name="Newest posts").click()
+    page.get_by_role("link", name="Latest topics").click()
     seen += page.locator("article.post", has_text=marker).count()
     assert seen == 55
     assert page.problems == []

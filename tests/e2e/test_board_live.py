@@ -120,7 +120,7 @@ def test_clearing_the_board_live_leaves_the_empty_board_and_no_older_link(
     )
     watcher, moderator = pages.new(), pages.new()
     open_board(watcher, server)
-    older = watcher.get_by_role("link", name="Older posts")
+    older = watcher.get_by_role("link", name="Older topics")
     expect(older).to_be_visible()
 
     admin_login(

@@ -37,7 +37,7 @@ def open_room(page, server, slug):
 
 
 def send(page, text):
-    page.locator("#chat-form input[name=text]").fill(text)
+    page.locator("#chat-form textarea[name=text]").fill(text)
     page.get_by_role("button", name="Send").click()
 
 
@@ -54,7 +54,7 @@ def test_two_pages_in_a_room_see_each_others_messages_delivered(pages, server):
 
     ada.get_by_label("Your name").fill("Ada")
     send(ada, first)
-    expect(ada.locator("#chat-form input[name=text]")).to_have_value("")
+    expect(ada.locator("#chat-form textarea[name=text]")).to_have_value("")
     received = bob.locator(DELIVERED, has_text=first)
     expect(received).to_have_count(1)
     expect(received.locator(".author")).to_have_text("Ada")

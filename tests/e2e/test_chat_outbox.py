@@ -52,7 +52,7 @@ def test_thirteen_quick_enters_are_all_stored_in_order(pages, strict_server):
     open_room(page, server, slug)
     typed = [unique(f"quick {n}") for n in range(13)]
 
-    box = page.locator("#chat-form input[name=text]")
+    box = page.locator("#chat-form textarea[name=text]")
     for text in typed:
         box.fill(text)
         box.press("Enter")
@@ -77,7 +77,7 @@ def test_a_message_sent_while_the_server_is_down_waits_for_it(pages, own_server)
     across_reload, without_reload = unique("kept over a reload"), unique("kept")
 
     server.stop()
-    page.locator("#chat-form input[name=text]").fill(across_reload)
+    page.locator("#chat-form textarea[name=text]").fill(across_reload)
     page.get_by_role("button", name="Send").click()
     # Shown as pending on the same page: no form post, no browser error page.
     expect(page.locator(PENDING, has_text=across_reload)).to_have_count(1)
@@ -93,7 +93,7 @@ def test_a_message_sent_while_the_server_is_down_waits_for_it(pages, own_server)
     )
 
     server.stop()
-    page.locator("#chat-form input[name=text]").fill(without_reload)
+    page.locator("#chat-form textarea[name=text]").fill(without_reload)
     page.get_by_role("button", name="Send").click()
     expect(page.locator(PENDING, has_text=without_reload)).to_have_count(1)
     reconnected = server.log_count(connected_line(slug)) + 1
@@ -120,7 +120,7 @@ def test_a_guests_message_is_marked_as_a_guests_on_every_page(pages, server):
     text = unique("who am I")
 
     sender.get_by_label("Your name").fill("Ada Lovelace")
-    sender.locator("#chat-form input[name=text]").fill(text)
+    sender.locator("#chat-form textarea[name=text]").fill(text)
     sender.get_by_role("button", name="Send").click()
 
     for page in (sender, reader):
@@ -140,11 +140,11 @@ def test_a_refused_name_is_explained_and_the_text_given_back(pages, server):
     text = unique("I am the admin")
 
     page.get_by_label("Your name").fill("Admin")
-    page.locator("#chat-form input[name=text]").fill(text)
+    page.locator("#chat-form textarea[name=text]").fill(text)
     page.get_by_role("button", name="Send").click()
 
     expect(page.locator("#chat-log .failed .chat-error")).to_contain_text(
         "reserved for the site"
     )
-    expect(page.locator("#chat-form input[name=text]")).to_have_value(text)
+    expect(page.locator("#chat-form textarea[name=text]")).to_have_value(text)
     assert stored_texts(server, slug) == []

@@ -91,3 +91,40 @@ def test_nobody_signs_up_under_a_name_that_passes_for_another(
     # Django says so itself for the same name in another case.
     assert "choose another" in page or "already exists" in page
     assert django_user_model.objects.count() == 1
+
+
+def test_sign_up_keeps_an_optional_e_mail_address(client, django_user_model):
+    token = csrf_token(client, "/accounts/signup/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "email": "grace@example.org",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert response.status_code == 302
+    assert django_user_model.objects.get(username="grace").email == (
+        "grace@example.org"
+    )
+
+
+def test_sign_up_refuses_a_malformed_e_mail_address(client, django_user_model):
+    token = csrf_token(client, "/accounts/signup/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "email": "grace at home",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert not django_user_model.objects.filter(username="grace").exists()

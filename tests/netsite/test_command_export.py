@@ -46,6 +46,8 @@ def test_it_writes_visible_posts_as_json_lines_in_id_order(posts):
             "display_name": "kim",
             "body": "First, by a guest",
             "client_id": None,
+            "topic": None,
+            "title": "First, by a guest",
         },
         {
             "id": second.pk,
@@ -54,6 +56,8 @@ def test_it_writes_visible_posts_as_json_lines_in_id_order(posts):
             "display_name": "ada",
             "body": "Second",
             "client_id": "c-1",
+            "topic": None,
+            "title": "Second",
         },
     ]
     assert err == "Exported 2 posts.\n"
@@ -80,7 +84,16 @@ def test_csv_has_a_header_and_empty_cells_for_none(posts):
     out, _ = export("posts", "--format", "csv")
 
     rows = list(csv.reader(StringIO(out)))
-    assert rows[0] == ["id", "created", "author", "display_name", "body", "client_id"]
+    assert rows[0] == [
+        "id",
+        "created",
+        "author",
+        "display_name",
+        "body",
+        "client_id",
+        "topic",
+        "title",
+    ]
     assert rows[1][2] == "" and rows[1][3] == "kim"
     assert len(rows) == 3
 

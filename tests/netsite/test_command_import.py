@@ -92,6 +92,36 @@ def test_posts_survive_a_round_trip_into_an_empty_board(posts, tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_topics_and_their_replies_survive_a_round_trip(ada, tmp_path, fmt):
+    topic = create_post(body="Bikes\nfor sale", title="Two bikes", author=ada)[0]
+    create_post(body="Mine!", topic=topic, display_name="kim")
+    hidden = create_post(body="spam", topic=topic, display_name="bo")[0]
+    hide_posts([hidden], by=ada, via="command")
+    create_post(body="Another topic")
+    before = all_posts()
+    path = tmp_path / f"posts.{fmt}"
+    export("posts", path, fmt)
+    delete_posts(Post.objects.all(), by=None, via="command")
+
+    import_("posts", str(path))
+
+    assert all_posts() == before
+    assert Post.objects.get(pk=topic.pk).reply_count == 1
+
+
+def test_a_reply_to_a_topic_neither_in_the_file_nor_stored_is_refused(db, tmp_path):
+    path = tmp_path / "posts.jsonl"
+    write_lines(
+        path, [post_record(1), post_record(2, topic=1), post_record(3, topic=9)]
+    )
+
+    with pytest.raises(CommandError):
+        import_("posts", str(path))
+    assert "line 3: topic: there is no topic 9" in import_.err
+    assert Post.objects.count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_messages_and_their_rooms_survive_a_round_trip(ada, tmp_path, fmt):
     room = create_room(title="Général", created_by=ada)
     post_message(room=room, text="hello", author=ada, client_id="m-1")
@@ -243,3 +273,15 @@ def test_csv_lines_are_numbered_as_an_editor_shows_them(db, tmp_path):
         import_("posts", str(path))
 
     assert import_.err == "line 4: body missing.\n"
+
+
+def test_imported_rows_are_stored_with_their_text_formatted(db, tmp_path):
+    path = tmp_path / "posts.jsonl"
+    write_lines(path, [post_record(1, body="*imported* https://example.org")])
+
+    import_("posts", str(path))
+
+    assert Post.objects.get().html == (
+        '<p><em>imported</em> <a href="https://example.org" '
+        'rel="nofollow noopener noreferrer">https://example.org</a></p>'
+    )

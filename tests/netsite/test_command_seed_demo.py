@@ -101,3 +101,15 @@ def test_messages_without_any_room_are_refused():
 def test_negative_counts_are_refused():
     with pytest.raises(CommandError, match="--posts must be 0 or more"):
         run("--posts", "-3")
+
+
+@pytest.mark.django_db
+def test_seeded_posts_and_messages_are_stored_with_their_html():
+    from content.markup import render
+
+    run("--posts", "30", "--rooms", "1", "--messages", "30")
+
+    for body, html in Post.objects.values_list("body", "html"):
+        assert html == render(body) != ""
+    for text, html in Message.objects.values_list("text", "html"):
+        assert html == render(text) != ""

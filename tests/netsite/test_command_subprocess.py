@@ -73,6 +73,9 @@ def counts(db):
         (["import", "posts", "/nonexistent.jsonl"], "Cannot read /nonexistent"),
         (["prune", "--room", "nowhere"], "There is no chat room 'nowhere'."),
         (["seed_demo", "--posts", "-1"], "--posts must be 0 or more, not -1."),
+        (["moderator", "add", "nobody"], "There is no user 'nobody'."),
+        (["moderator", "remove", "nobody"], "There is no user 'nobody'."),
+        (["moderator", "promote", "ada"], "argument action: invalid choice"),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_line_on_stderr(db_file, args, message):

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from netsite.env import (
     env_bool,
     env_database,
+    env_email,
     env_int,
     env_list,
     env_origins,
@@ -165,3 +166,26 @@ def test_env_database_reads_a_url_and_refuses_one_it_cannot_use(monkeypatch):
             env_database("DATABASE_URL", default="sqlite:////tmp/x.sqlite3")
         assert str(error.value).startswith("DATABASE_URL (")
         assert "s3cret" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "raw", ["noreply@netsite.example", "netsite <noreply@netsite.example>"]
+)
+def test_env_email_takes_an_address_bare_or_with_a_name(monkeypatch, raw):
+    monkeypatch.setenv("DEFAULT_FROM_EMAIL", raw)
+    assert env_email("DEFAULT_FROM_EMAIL", default="x@localhost") == raw
+
+
+@pytest.mark.parametrize(
+    "raw", ["netsite", "a@b", "a@b.example, c@d.example", "x <y@z.example"]
+)
+def test_env_email_refuses_what_is_no_single_address(monkeypatch, raw):
+    monkeypatch.setenv("DEFAULT_FROM_EMAIL", raw)
+    with pytest.raises(ImproperlyConfigured, match="DEFAULT_FROM_EMAIL"):
+        env_email("DEFAULT_FROM_EMAIL", default="x@localhost")
+
+
+def test_env_int_refuses_values_above_the_maximum(monkeypatch):
+    monkeypatch.setenv("EMAIL_PORT", "65536")
+    with pytest.raises(ImproperlyConfigured, match="at most 65535"):
+        env_int("EMAIL_PORT", default=587, maximum=65535)

@@ -4,6 +4,11 @@ A client that sends faster than the server handles cannot make a real
 server stops reading from that client, and TCP holds the rest on the client's
 side. A guest sending the largest frames allowed to ``/ws/board/`` (whose
 consumer ignores them) is the cheapest way to try.
+
+The claim is about memory, not speed: a server that happens to handle frames
+as fast as this client sends them may read all it sends (so the test sends
+for a time, not a number of bytes); one that reads faster than it handles
+grows, and fails.
 """
 
 import time
@@ -14,8 +19,7 @@ from tests.live import LiveServer
 from tests.stalled import StalledReader, rss_bytes
 
 FRAME = b"x" * 60000  # under NETSITE_WS_MAX_MESSAGE (64 KiB)
-AT_MOST = 200 * 2**20  # bytes the client tries to send
-FOR_AT_MOST = 10.0  # seconds
+FOR = 10.0  # seconds of sending
 RSS_BOUND = 32 * 2**20
 
 
@@ -40,7 +44,7 @@ def test_a_client_flooding_frames_is_read_no_faster_than_it_is_served(server):
     sent = 0
     started = time.monotonic()
     try:
-        while sent < AT_MOST and time.monotonic() - started < FOR_AT_MOST:
+        while time.monotonic() - started < FOR:
             client.protocol.send_binary(FRAME)
             for data in client.protocol.data_to_send():
                 client.sock.sendall(data)
@@ -55,5 +59,4 @@ def test_a_client_flooding_frames_is_read_no_faster_than_it_is_served(server):
         f"RSS grew by {growth / 2**20:.0f} MiB while the client sent "
         f"{sent / 2**20:.0f} MiB"
     )
-    assert sent < AT_MOST, "the server read everything a client sent at once"
     assert server.healthy()

@@ -14,6 +14,11 @@ PRODUCTION = {
     "NETSITE_HTTPS": "true",
     # The scale-out tier; check only reads it (no connection is made).
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # SMTP; check makes no connection either.
+    "EMAIL_HOST": "smtp.netsite.example",
+    "EMAIL_HOST_USER": "netsite",
+    "EMAIL_HOST_PASSWORD": "mail-s3cret",
+    "DEFAULT_FROM_EMAIL": "netsite <noreply@netsite.example>",
 }
 
 
@@ -165,3 +170,129 @@ def test_a_websocket_send_buffer_below_64_kib_is_refused_naming_the_variable(tmp
 
     assert result.returncode != 0
     assert "NETSITE_WS_SEND_BUFFER=4096 must be at least 65536" in result.stderr
+
+
+def settings_of(*names, env, tmp_path):
+    """Return the values of settings ``names`` as a process with ``env`` has them."""
+    code = ", ".join(f"settings.{name}" for name in names)
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        f"from django.conf import settings; print(({code},))",
+        env=env,
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_mail_goes_through_smtp_with_starttls_when_a_host_is_set(tmp_path):
+    shown = settings_of(
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_USE_TLS",
+        "EMAIL_USE_SSL",
+        "EMAIL_HOST_USER",
+        "DEFAULT_FROM_EMAIL",
+        env=PRODUCTION,
+        tmp_path=tmp_path,
+    )
+
+    assert shown == str(
+        (
+            "django.core.mail.backends.smtp.EmailBackend",
+            "smtp.netsite.example",
+            587,
+            True,
+            False,
+            "netsite",
+            "netsite <noreply@netsite.example>",
+        )
+    )
+
+
+def test_mail_is_written_to_the_console_without_a_host(tmp_path):
+    shown = settings_of(
+        "EMAIL_BACKEND", env={"DJANGO_DEBUG": "true"}, tmp_path=tmp_path
+    )
+
+    assert shown == "('django.core.mail.backends.console.EmailBackend',)"
+
+
+def test_tls_from_the_start_takes_port_465(tmp_path):
+    env = {**PRODUCTION, "EMAIL_USE_SSL": "true"}
+    shown = settings_of(
+        "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL", env=env, tmp_path=tmp_path
+    )
+
+    assert shown == "(465, False, True)"
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        (
+            {"EMAIL_PORT": "smtp"},
+            "EMAIL_PORT='smtp' is not a whole number.",
+        ),
+        (
+            {"EMAIL_PORT": "70000"},
+            "EMAIL_PORT=70000 must be at most 65535.",
+        ),
+        (
+            {"EMAIL_USE_TLS": "yes"},
+            "EMAIL_USE_TLS='yes' is not a boolean: use true/false, 1/0 or on/off.",
+        ),
+        (
+            {"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: use STARTTLS "
+            "(EMAIL_USE_TLS, port 587) or TLS from the start (EMAIL_USE_SSL, "
+            "port 465).",
+        ),
+        (
+            {"DEFAULT_FROM_EMAIL": "netsite"},
+            "DEFAULT_FROM_EMAIL='netsite' is not an e-mail address: write "
+            "noreply@netsite.example or 'netsite <noreply@netsite.example>'.",
+        ),
+        (
+            {"EMAIL_HOST": "", "EMAIL_HOST_USER": "netsite"},
+            "EMAIL_HOST_USER is set but EMAIL_HOST is not: set EMAIL_HOST to "
+            "the SMTP server's name, or unset EMAIL_HOST_USER.",
+        ),
+        (
+            {"EMAIL_FILE_PATH": "/tmp/mail"},
+            "EMAIL_HOST and EMAIL_FILE_PATH are both set: send through SMTP "
+            "(EMAIL_HOST) or write mail to files (EMAIL_FILE_PATH), not both.",
+        ),
+        (
+            {
+                "EMAIL_HOST": "",
+                "EMAIL_HOST_USER": "",
+                "EMAIL_HOST_PASSWORD": "",
+                "EMAIL_FILE_PATH": "mail",
+            },
+            "EMAIL_FILE_PATH='mail' is not an absolute path: start it with /.",
+        ),
+    ],
+)
+def test_a_bad_mail_setting_stops_start_up_with_one_line(tmp_path, variables, line):
+    result = manage("check", env={**PRODUCTION, **variables}, tmp_path=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == line + "\n"
+
+
+def test_the_deploy_check_warns_that_mail_is_not_sent_without_a_host(tmp_path):
+    env = {
+        **{k: v for k, v in PRODUCTION.items() if not k.startswith("EMAIL_")},
+    }
+    deploy = ("check", "--deploy", "--fail-level", "WARNING")
+    result = manage(*deploy, env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    assert "netsite.W002" in output
+    assert "nobody receives password reset links" in output

@@ -435,3 +435,24 @@ def test_a_lockout_on_one_process_holds_on_another(server, workdir):
     assert statuses == [200] * 4 + [429]
     assert status == 429
     assert "Too many failed logins" in page
+
+
+@pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536, 70000])
+def test_a_text_frame_built_once_parses_as_the_same_text(length):
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    from netsite.server import text_frame
+
+    text = "é" * (length // 2) + "a" * (length % 2)
+    other = "b" * len(text)  # another object right after: not the cached frame
+    for value in (text, text, other):
+        reader = StreamReader()
+        reader.feed_data(text_frame(value))
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            frame = done.value
+        assert frame.opcode is Opcode.TEXT and frame.fin
+        assert frame.data.decode() == value

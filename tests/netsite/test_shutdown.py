@@ -6,7 +6,9 @@ told to stop. Every time, the process must exit within a few seconds (an
 on-commit broadcast must never wait for an event loop that has stopped), every
 write a client was told about (201, ``ack``) must be in the database, and each
 open WebSocket must get a 1001 ("going away") close frame, not a dropped
-connection.
+connection: also one whose client is not reading when the server stops (a
+phone asleep, a busy tab) and reads what was sent only after the server has
+gone, behind the room's messages queued before it.
 """
 
 import http.client
@@ -20,6 +22,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from stress.clients import RawSocket
 from tests.live import LiveServer
 
 RUNS = 10
@@ -145,6 +148,10 @@ def test_sigterm_under_write_load_stops_quickly_and_loses_nothing(server):
     posts, messages, stop_times = [], [], []
     for run in range(RUNS):
         server.start()
+        ws_url = server.url.replace("http://", "ws://")
+        late_readers = [
+            RawSocket(f"{ws_url}{path}") for path in ("/ws/chat/lobby/", "/ws/echo/")
+        ]
         load = Load(server)
         load.start()
         time.sleep(LOAD_BEFORE_STOP)
@@ -160,6 +167,10 @@ def test_sigterm_under_write_load_stops_quickly_and_loses_nothing(server):
         load.join()
         assert server.process.returncode == 0, f"run {run}: exit code"
         assert load.close_codes == [GOING_AWAY] * 3, f"run {run}: close codes"
+        late = [reader.drain(timeout=5) for reader in late_readers]
+        for reader in late_readers:
+            reader.close()
+        assert late == [("closed", GOING_AWAY)] * 2, f"run {run}: late readers"
         assert load.posts and load.messages, f"run {run}: no write got through"
         posts += load.posts
         messages += load.messages

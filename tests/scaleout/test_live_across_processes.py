@@ -103,6 +103,38 @@ def test_a_post_made_through_a_form_on_a_reaches_a_board_socket_on_b(cluster):
     assert "<script" not in post["html"]
 
 
+def test_a_reply_on_a_reaches_its_topic_page_and_the_board_on_b(cluster):
+    a, b = cluster
+    topic_id = int(
+        a.shell(
+            "from board.services import create_post\n"
+            f"print(create_post(body={unique('topic')!r})[0].pk)\n"
+        ).strip()
+    )
+    body = unique("reply from A")
+    with (
+        open_socket(b, f"/ws/board/t/{topic_id}/") as topic_page,
+        open_socket(b, "/ws/board/") as board,
+    ):
+        status, _ = visitor().post_form(f"{a.url}/board/t/{topic_id}/", {"body": body})
+        assert status == 200
+
+        got = frames(
+            topic_page,
+            until=lambda c: any(f["type"] == "post" and body in f["html"] for f in c),
+        )
+        line = frames(
+            board,
+            until=lambda c: any(
+                f["type"] == "topic" and f["id"] == topic_id for f in c
+            ),
+        )[-1]
+    reply = next(f for f in got if f["type"] == "post")
+    assert reply["topic"] == topic_id
+    assert line["replies"] == 1
+    assert f'id="topic-{topic_id}"' in line["html"]
+
+
 def admin_session(server):
     """An HttpSession logged into the admin as a new moderator."""
     username, password = f"mod{uuid.uuid4().hex[:8]}", uuid.uuid4().hex

@@ -9,19 +9,28 @@ reconnects with jittered backoff, resumes with ``?after=<last id seen>`` and
 sends again whatever was not acknowledged (the server stores a retried
 ``client_id`` once). Ctrl-D (end of input) waits briefly for outstanding acks,
 then exits; Ctrl-C exits at once.
+
+``--user NAME`` logs in first (through the site's login form, with the
+password from ``NETSITE_CHAT_PASSWORD`` or asked for), so that lines are sent
+as that member, who may then change their own messages: ``/edit <id> <new
+text>`` and ``/delete <id>`` send the protocol's ``edit`` and ``delete``
+frames (a guest is refused, as on the page).
 """
 
 import asyncio
 import contextlib
+import getpass
 import json
+import os
 import random
 import re
 import sys
 import threading
 import uuid
+from http.cookiejar import CookieJar
 from urllib.error import HTTPError, URLError
-from urllib.parse import quote, urlsplit
-from urllib.request import urlopen
+from urllib.parse import quote, urlencode, urlsplit
+from urllib.request import HTTPCookieProcessor, Request, build_opener, urlopen
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -32,6 +41,9 @@ from content.words import counted
 
 ACK_WAIT = 5  # seconds to wait for outstanding acks after end of input
 HISTORY = 20  # messages shown on start
+PASSWORD_VARIABLE = "NETSITE_CHAT_PASSWORD"  # noqa: S105 (a name, not a password)
+EDIT_USAGE = "! usage: /edit <message id> <new text>"
+DELETE_USAGE = "! usage: /delete <message id>"
 
 
 class Resume(Exception):
@@ -41,6 +53,8 @@ class Resume(Exception):
 class TerminalClient:
     def __init__(self, *, base_url, slug, name, stdin, write):
         http_url = re.sub(r"^ws", "http", base_url)
+        self.http_url = http_url
+        self.cookie = None  # the session's, once logged in
         self.page_url = f"{http_url}/chat/{quote(slug)}/"
         self.api_url = f"{http_url}/api/rooms/{quote(slug)}/messages/"
         self.ws_url = base_url + f"/ws/chat/{quote(slug)}/"
@@ -62,6 +76,41 @@ class TerminalClient:
             loop.call_soon_threadsafe(self.lines.put_nowait, None)
 
         threading.Thread(target=read, daemon=True).start()
+
+    def log_in(self, username, password):
+        """
+        Log in through the site's own login form (CSRF token, lockout and
+        all) and keep the session cookie for the WebSocket.
+        """
+        jar = CookieJar()
+        opener = build_opener(HTTPCookieProcessor(jar))
+        url = f"{self.http_url}/accounts/login/"
+        try:
+            opener.open(url, timeout=10).close()
+            token = next((c.value for c in jar if c.name == "csrftoken"), "")
+            body = urlencode(
+                {
+                    "username": username,
+                    "password": password,
+                    "csrfmiddlewaretoken": token,
+                }
+            ).encode()
+            request = Request(url, data=body, headers={"Referer": url})  # noqa: S310
+            opener.open(request, timeout=10).close()
+        except HTTPError as error:
+            raise CommandError(f"Logging in at {url} answered {error.code}.") from None
+        except (URLError, OSError) as error:
+            raise CommandError(
+                f"Cannot reach {url}: {getattr(error, 'reason', error)}. "
+                "Is the server running (manage.py serve)?"
+            ) from None
+        cookies = {cookie.name: cookie.value for cookie in jar}
+        if "sessionid" not in cookies:
+            raise CommandError(
+                f"Could not log in as {username!r}: wrong username or password "
+                "(or too many failures: the account is locked for a while)."
+            )
+        self.cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
 
     def fetch_history(self):
         """
@@ -99,6 +148,7 @@ class TerminalClient:
                     f"{self.ws_url}?after={self.last_id}",
                     open_timeout=10,
                     max_size=64 * 1024,
+                    additional_headers={"Cookie": self.cookie} if self.cookie else None,
                 ) as ws:
                     if attempt:
                         self.write("* reconnected")
@@ -174,11 +224,28 @@ class TerminalClient:
         text = line.rstrip("\r\n")
         if not text.strip():
             return
+        command, _, rest = text.partition(" ")
+        if command in ("/edit", "/delete"):
+            frame = self.change_frame(command, rest)
+            if frame is not None:
+                await ws.send(json.dumps(frame))
+            return
         frame = {"type": "message", "text": text, "client_id": uuid.uuid4().hex}
         if self.name:
             frame["name"] = self.name
         self.unacked[frame["client_id"]] = frame
         await ws.send(json.dumps(frame))
+
+    def change_frame(self, command, rest):
+        """Return the edit or delete frame a command line asks for, or None."""
+        number, _, text = rest.strip().partition(" ")
+        usage = EDIT_USAGE if command == "/edit" else DELETE_USAGE
+        if not number.isdigit() or (command == "/edit" and not text.strip()):
+            self.write(usage)
+            return None
+        if command == "/delete":
+            return {"type": "delete", "id": int(number)}
+        return {"type": "edit", "id": int(number), "text": text}
 
     async def finish(self, ws, receiving):
         """After end of input: wait a little for acks, then close cleanly."""
@@ -216,7 +283,11 @@ class TerminalClient:
             self.last_id = max(self.last_id, frame["id"])
             when = frame["created"][11:16]
             guest = " (guest)" if frame.get("guest") else ""
-            self.write(f"[{when}] {frame['author']}{guest}: {frame['text']}")
+            edited = " (edited)" if frame.get("edited_at") else ""
+            self.write(
+                f"[{when}] #{frame['id']} {frame['author']}{guest}: "
+                f"{frame['text']}{edited}"
+            )
         elif kind == "ack":
             self.unacked.pop(frame.get("client_id"), None)
             self.write(f"✓ delivered (#{frame['id']})")
@@ -229,8 +300,12 @@ class TerminalClient:
                 else ""
             )
             self.write(f"! {frame['code']}: {frame['detail']}{extra}")
+        elif kind == "edited":
+            self.write(f"✓ edited #{frame['id']}")
+        elif kind == "deleted":
+            self.write(f"✓ deleted #{frame['id']}")
         elif kind == "delete":
-            self.write(f"* message #{frame['id']} was removed by a moderator")
+            self.write(f"* message #{frame['id']} was removed")
         elif kind == "clear":
             self.write("* the room was cleared by a moderator")
         elif kind == "replay_truncated":
@@ -250,8 +325,15 @@ class Command(BaseCommand):
             help="The server's WebSocket address (default ws://127.0.0.1:8000).",
         )
         parser.add_argument("--name", default="", help="Your name, as a guest.")
+        parser.add_argument(
+            "--user",
+            default="",
+            help="Log in as this member first (password from "
+            f"{PASSWORD_VARIABLE}, or asked for); members may /edit and "
+            "/delete their own messages.",
+        )
 
-    def handle(self, *args, room, url, name, **options):
+    def handle(self, *args, room, url, name, user, **options):
         parts = urlsplit(url)
         if parts.scheme not in ("ws", "wss") or not parts.netloc:
             raise CommandError(
@@ -270,6 +352,11 @@ class Command(BaseCommand):
             stdin=options.get("stdin") or sys.stdin,
             write=write,
         )
+        if user:
+            password = os.environ.get(PASSWORD_VARIABLE)
+            if password is None:
+                password = getpass.getpass(f"Password for {user}: ")
+            client.log_in(user, password)
         try:
             asyncio.run(client.run())
         except KeyboardInterrupt:

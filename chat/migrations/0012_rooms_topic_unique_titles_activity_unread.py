@@ -44,7 +44,7 @@ def fill_keys_and_activity(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0006_message_address_room_archived"),
+        ("chat", "0011_render_message_html"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
