@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from chat import services
 from chat.models import Message
 from chat.views import HISTORY
+from content.services import edit_item
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,53 @@ def test_days_are_separated_and_times_are_one_utc_time_element(room):
         '<time datetime="2026-11-16T23:59:00+00:00" data-format="time">23:59</time>'
         in page
     )
+
+
+def items_in(page):
+    """Each message's <li> by id, the per-render CSRF tokens blanked."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+    pattern = r'(?s)<li class="chat-message[^"]*" id="message-(\d+)".*?</li>'
+    return {int(m.group(1)): m.group(0) for m in re.finditer(pattern, page)}
+
+
+def test_history_pages_show_messages_as_the_room_page_does(room, django_user_model):
+    ada = django_user_model.objects.create_user("ada", password="pw")
+    mine, _ = services.post_message(room=room, text="**first** draft", author=ada)
+    edit_item(mine, text="**first** text", by=ada, via="chat")
+    guest, _ = services.post_message(room=room, text="hello", display_name="kim")
+    # Shown as stored, never rendered again.
+    Message.objects.filter(pk=mine.pk).update(html="<p>as <em>stored</em></p>")
+    browser = Client()
+    browser.force_login(ada)
+    pages = {
+        "room": browser.get("/chat/lobby/"),
+        "older": browser.get(f"/chat/lobby/?before={guest.pk + 1}"),
+        "message": browser.get(f"/chat/lobby/m/{mine.pk}/"),
+        "fragment": browser.get(f"/chat/lobby/history/?before={guest.pk + 1}"),
+    }
+    items = {}
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        items[name] = items_in(response.content.decode())
+        assert set(items[name]) == {mine.pk, guest.pk}, name
+    own = items["room"][mine.pk]
+    assert (
+        '<div class="text formatted" data-source="**first** text">'
+        "<p>as <em>stored</em></p></div>"
+    ) in own
+    assert ">(edited)</span>" in own
+    assert 'class="edit-own"' in own and 'class="delete-own"' in own
+    assert 'class="report"' in own
+    assert 'class="badge guest"' in items["room"][guest.pk]
+    assert 'class="edit-own"' not in items["room"][guest.pk]
+    # The fragment's forms come back to the room; an old page's to itself.
+    assert items["fragment"] == items["room"]
+    back = f'value="/chat/lobby/?before={guest.pk + 1}"'
+    assert {
+        pk: item.replace(back, 'value="/chat/lobby/"')
+        for pk, item in items["older"].items()
+    } == items["room"]
+    # The page at one message differs only by its highlight.
+    highlighted = items["message"][mine.pk].replace(" highlighted", "", 1)
+    back = f'value="/chat/lobby/m/{mine.pk}/"'
+    assert highlighted.replace(back, 'value="/chat/lobby/"') == own
