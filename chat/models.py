@@ -150,7 +150,9 @@ class Message(ModeratedContent):
         return f"{self.display_name}: {excerpt}"
 
     def get_absolute_url(self):
-        return self.room.get_absolute_url() + f"#message-{self.pk}"
+        """The room opened at this message, however old, and scrolled to it."""
+        page = reverse("chat:message", kwargs={"slug": self.room.slug, "pk": self.pk})
+        return f"{page}#message-{self.pk}"
 
 
 class MentionQuerySet(models.QuerySet):

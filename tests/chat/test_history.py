@@ -108,7 +108,9 @@ def test_a_message_page_opens_the_room_at_an_old_message(room):
 def test_the_link_of_a_message_is_its_page_and_its_anchor(room):
     (message_id,) = seed(room, 1)
     message = Message.objects.get(pk=message_id)
-    assert message.get_absolute_url() == f"/chat/lobby/#message-{message_id}"
+    assert message.get_absolute_url() == (
+        f"/chat/lobby/m/{message_id}/#message-{message_id}"
+    )
     page = Client().get("/chat/lobby/").content.decode()
     assert f'href="/chat/lobby/m/{message_id}/"' in page
 
@@ -190,3 +192,19 @@ def test_history_pages_show_messages_as_the_room_page_does(room, django_user_mod
     highlighted = items["message"][mine.pk].replace(" highlighted", "", 1)
     back = f'value="/chat/lobby/m/{mine.pk}/"'
     assert highlighted.replace(back, 'value="/chat/lobby/"') == own
+
+
+def test_search_and_mention_links_open_an_old_message_without_javascript(
+    room, django_user_model
+):
+    bob = django_user_model.objects.create_user("bob")
+    old, _ = services.post_message(room=room, text="@bob sourdough", display_name="kim")
+    seed(room, 2 * HISTORY)
+    browser = Client()
+    browser.force_login(bob)
+    search = browser.get("/chat/search/?q=sourdough").content.decode()
+    mentions = browser.get("/chat/mentions/").content.decode()
+    for page in (search, mentions):
+        (link,) = re.findall(rf'href="([^"]*#message-{old.pk})"', page)
+        assert link == f"/chat/lobby/m/{old.pk}/#message-{old.pk}"
+        assert old.pk in ids_in(browser.get(link.split("#")[0]).content.decode())

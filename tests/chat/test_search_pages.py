@@ -25,7 +25,8 @@ def links(response):
     return [
         (slug, int(pk))
         for slug, pk in re.findall(
-            r'class="search-hit" href="/chat/([^/"]+)/#message-(\d+)"', response.text
+            r'class="search-hit" href="/chat/([^/"]+)/m/\d+/#message-(\d+)"',
+            response.text,
         )
     ]
 
