@@ -24,7 +24,8 @@ hands a ``mention`` frame to the open chat pages of each (their personal
 group, ``content.sockets``).
 
 The list of rooms (``Room.LIST_GROUP``) gets one ``chat.activity`` event per
-posted message, whatever the number of rooms or members; a member's list
+posted message, whatever the number of rooms or members, sent in the same
+trip to the server's loop as the room's ``chat.message``; a member's list
 pages (``reader_group``) hear when that member read a room elsewhere
 (``chat.read``).
 """
@@ -369,6 +370,11 @@ def _shown(message):
     return message.room.group_name, message_event(message)
 
 
+def _posted(message):
+    """A new message: to its room, then to the list of rooms, in one trip."""
+    return (*_shown(message), (Room.LIST_GROUP, activity_event(message)))
+
+
 def _removed(message):
     return Room.group_for(message.room_id), delete_event(message.pk)
 
@@ -395,7 +401,7 @@ def post_message(
             author=author,
             display_name=display_name,
             client_id=client_id,
-            shown=_shown,
+            shown=_posted,
             address=address,
             room=room,
         )
@@ -405,7 +411,6 @@ def post_message(
             Room.objects.filter(pk=room.pk).filter(
                 Q(last_message_id__isnull=True) | Q(last_message_id__lt=message.pk)
             ).update(last_message_id=message.pk, last_active=message.created)
-            publish_on_commit(Room.LIST_GROUP, activity_event(message))
             _mention(message)
     return message, created
 

@@ -196,6 +196,18 @@ def test_the_room_list_is_one_query_however_many_rooms(
         assert browser.get("/chat/").status_code == 200
 
 
+def test_a_message_reaches_its_room_and_the_list_in_one_trip(
+    django_capture_on_commit_callbacks,
+):
+    # Each trip to the server's loop holds the writing thread: the list's
+    # event rides with the room's (both sockets hearing it is tested below
+    # and in test_protocol_schemas).
+    room = services.create_room(title="Lobby")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.post_message(room=room, text="hi", display_name="kim")
+    assert len(callbacks) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_the_room_list_socket_hears_each_message_and_topic():
     room = await sync_to_async(services.create_room)(title="Lobby")
