@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
+from django.urls import reverse
 
 from board.models import Post
 from chat.models import Mention, Message, Room
@@ -461,6 +462,40 @@ class MeSerializer(serializers.Serializer):
         choices=["token", "session", "none"],
         help_text="How this request was authenticated.",
     )
+
+
+class MemberSerializer(serializers.Serializer):
+    """A member, as their page on the site shows them."""
+
+    username = serializers.CharField()
+    date_joined = serializers.DateTimeField(help_text="When the account was made.")
+    is_moderator = serializers.BooleanField(
+        help_text="May hide, edit and delete other people's posts and messages."
+    )
+    html_url = serializers.URLField(help_text="The member's page on the site.")
+    posts = serializers.URLField(help_text="Their posts, newest first.")
+    messages = serializers.URLField(help_text="Their chat messages, newest first.")
+
+    def to_representation(self, user):
+        request = self.context["request"]
+        username = user.get_username()
+        query = QueryDict(mutable=True)
+        query["author"] = username
+        lists = {
+            name: request.build_absolute_uri(
+                reverse(f"api:{name[:-1]}-list") + "?" + query.urlencode()
+            )
+            for name in ("posts", "messages")
+        }
+        return {
+            "username": username,
+            "date_joined": self.fields["date_joined"].to_representation(
+                user.date_joined
+            ),
+            "is_moderator": self.context["is_moderator"],
+            "html_url": request.build_absolute_uri(reverse("member", args=[username])),
+            **lists,
+        }
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ urlpatterns = [
         name="room-messages",
     ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("members/<str:username>/", views.MemberView.as_view(), name="member"),
     path("token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(), name="docs"),

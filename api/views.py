@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -42,6 +43,7 @@ from api.schema import IDEMPOTENCY_KEY
 from api.serializers import (
     AuditEntrySerializer,
     BanSerializer,
+    MemberSerializer,
     MentionSerializer,
     MeSerializer,
     MessageCreateSerializer,
@@ -726,6 +728,26 @@ class MeView(APIView):
                 }
             ).data
         )
+
+
+class MemberView(APIView):
+    """
+    A member: their name, since when, whether they moderate, and where to
+    find their page and what they wrote (404 for an unknown or deactivated
+    account).
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=MemberSerializer)
+    def get(self, request, username):
+        try:
+            user = get_user_model().objects.get(username=username, is_active=True)
+        except get_user_model().DoesNotExist:
+            raise exceptions.NotFound("No member has this name.") from None
+        moderator = any(is_moderator(user, app) for app in ("board", "chat"))
+        context = {"request": request, "is_moderator": moderator}
+        return Response(MemberSerializer(user, context=context).data)
 
 
 class TokenView(ObtainAuthToken):

@@ -119,6 +119,11 @@ class Post(ModeratedContent):
     def get_absolute_url(self):
         return reverse("board:post", args=[self.pk])
 
+    def get_own_urls(self):
+        """The pages that go with this post when it is deleted: a topic's
+        first post takes its topic's page."""
+        return [reverse("board:topic", args=[self.pk])] if self.is_topic else []
+
     def get_parent_url(self):
         """The page this post is shown on that outlives it: its topic's, or
         the board for a topic's first post."""

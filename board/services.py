@@ -12,10 +12,15 @@ for all listeners:
 - ``{"type": "board.post", "text": "..."}`` for a new, edited or unhidden post
   (same id: pages replace what they show): a topic's line to ``board``, a
   reply to its topic's group,
-- ``{"type": "board.topic", "text": "..."}`` to ``board`` when a reply made a
-  topic the most recently active one (its line, with the new count),
+- ``{"type": "board.topic", "text": "..."}`` to ``board`` when a topic's
+  replies changed: a new reply, or one hidden, unhidden or deleted (its line,
+  with the new count, last poster and last activity),
 - ``{"type": "board.delete", "text": "..."}`` for each hidden or deleted post,
 - ``{"type": "board.clear", "text": "..."}`` when a moderator clears the board.
+
+A topic's first post is also on its topic's page: when it is edited, hidden,
+unhidden or deleted, the topic's group hears of it too (a ``post`` frame with
+the post as that page shows it, or a ``delete`` frame).
 
 A topic is its first post (``Post.topic`` empty); the starter row carries the
 topic's title, reply count, last activity and last poster, which each reply
@@ -29,7 +34,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 
-from board.fragments import post_html
+from board.fragments import post_html, render_posts
 from board.models import Post, title_from_body
 from content import bulk
 from content.events import encode_frame, publish_on_commit, utc_iso
@@ -98,6 +103,16 @@ def _shown(post):
 def _removed(post):
     frame = encode_frame({"type": "delete", "id": post.pk})
     return _group_of(post), {"type": "board.delete", "text": frame}
+
+
+def _on_topic_page(post, *, shown):
+    """The event that shows (or removes) a topic's first post on its own page."""
+    group = topic_group(post.pk)
+    if not shown:
+        return group, _removed(post)[1]
+    frame = {"type": "post", **serialize_post(post)}
+    frame["html"] = render_posts([post], kind="post")
+    return group, {"type": "board.post", "text": encode_frame(frame)}
 
 
 def _topic_event(starter):
@@ -216,20 +231,29 @@ def create_post(
 class PostModeration(Moderation):
     """
     ``Moderation`` of posts, which keeps topics whole: hiding, showing or
-    deleting a reply counts its topic's replies again, and deleting a topic's
-    first post deletes (and logs) its replies with it.
+    deleting a reply counts its topic's replies again and sends the board the
+    topic's new line, and deleting a topic's first post deletes (and logs) its
+    replies with it. What happens to a topic's first post reaches its topic's
+    page as well as the board.
     """
+
+    def _announce(self, items, event_of):
+        super()._announce(items, event_of)
+        shown = event_of is self.shown
+        for item in items:
+            if item.is_topic:
+                publish_on_commit(*_on_topic_page(item, shown=shown))
 
     def hide(self, items, **kwargs):
         with transaction.atomic():
             count = super().hide(items, **kwargs)
-            recount_topics(items)
+            recount_topics(items, announce=True)
         return count
 
     def unhide(self, items, **kwargs):
         with transaction.atomic():
             count = super().unhide(items, **kwargs)
-            recount_topics(items)
+            recount_topics(items, announce=True)
         return count
 
     def delete(self, items, *, by, **kwargs):
@@ -253,14 +277,15 @@ class PostModeration(Moderation):
                 )
             replies = replies.values_list("id", flat=True)
             count = super().delete([*ids, *replies], by=by, **kwargs)
-            recount_topics(topics - {None})
+            recount_topics(topics - {None}, announce=True)
         return count
 
 
-def recount_topics(items):
+def recount_topics(items, *, announce=False):
     """
     Count again the visible replies and the last activity of the topics of
-    ``items`` (posts or ids, starters or replies), from their posts.
+    ``items`` (posts or ids, starters or replies), from their posts; with
+    ``announce``, send the board the new line of each visible one on commit.
     """
     ids = [getattr(item, "pk", item) for item in items]
     rows = Post.objects.filter(pk__in=ids).values_list("id", "topic_id")
@@ -275,6 +300,9 @@ def recount_topics(items):
             last_activity=latest.created,
             last_poster=latest.display_name,
         )
+        if announce and not starter.hidden:
+            starter.refresh_from_db()
+            publish_on_commit(BOARD_GROUP, _topic_event(starter))
 
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart

@@ -12,6 +12,7 @@ saying what happened; without JavaScript they work the same.
 """
 
 import re
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -78,6 +79,8 @@ def _back(request, item=None, *, gone=False):
     names one (``get_parent_url``), as its own page will be gone.
     """
     target = request.POST.get("next", "")
+    if gone and urlsplit(target).path in _pages_of(item):
+        target = ""  # that page goes with the item
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -87,6 +90,13 @@ def _back(request, item=None, *, gone=False):
     if item is not None and item.pk is not None:
         return HttpResponseSeeOther(item.get_absolute_url())
     return HttpResponseSeeOther("/")
+
+
+def _pages_of(item):
+    """The addresses of the pages that show ``item`` and go with it: its own
+    and, if its model names them (``get_own_urls``), others (a topic's)."""
+    own = getattr(item, "get_own_urls", list)()
+    return {item.get_absolute_url(), *own}
 
 
 def _item(request, model, pk):
@@ -104,12 +114,17 @@ def moderate(request, pk, *, model, action, via):
     if not allowed(request.user, model):
         raise PermissionDenied("Only moderators may do that.")
     item = get_object_or_404(model, pk=pk)
-    back = _back(request, item)
+    back = _back(request, item, gone=action == "delete")
     moderation = Moderation.of(model)
     act = getattr(moderation, action)
     count = act([item], by=request.user, via=via, reason=request.POST.get("reason", ""))
     noun = model._meta.verbose_name
-    if count:
+    if count > 1 and action == "delete":
+        # A topic's first post takes its replies with it.
+        messages.success(
+            request, f"Deleted the {noun} and the {count - 1} that went with it."
+        )
+    elif count:
         messages.success(request, f"{VERBS[action]} the {noun}.")
     else:
         messages.info(request, f"Nothing to do: the {noun} was like that already.")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from netsite import accounts, views
+from netsite import accounts, members, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("api/", include("api.urls")),
     path("lab/", include("netsite.lab.urls")),
+    path("members/<str:username>/", members.member, name="member"),
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/login/",

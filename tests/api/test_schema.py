@@ -73,6 +73,7 @@ def test_every_documented_operation_answers_as_documented(
     for _, path, method, operation in operations:
         item_id = next((pk for prefix, pk in ids.items() if prefix in path), None)
         url = path.replace("{id}", str(item_id)).replace("{slug}", room.slug)
+        url = url.replace("{username}", author.username)
         body = example_body(schema, operation)
         if path == "/api/token/":
             body = {"username": "mo", "password": "pw-mo-12345"}

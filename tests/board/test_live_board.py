@@ -173,3 +173,95 @@ async def test_a_hidden_reply_leaves_its_topics_page(django_user_model):
         assert await frame(page) == {"type": "delete", "id": reply.pk}
     finally:
         await page.disconnect()
+
+
+async def test_hiding_showing_and_deleting_a_reply_sends_the_board_its_topics_count(
+    django_user_model,
+):
+    moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
+    topic, _ = await sync_to_async(services.create_post)(body="Bikes")
+    first, _ = await sync_to_async(services.create_post)(
+        body="one", topic=topic, display_name="kim"
+    )
+    second, _ = await sync_to_async(services.create_post)(
+        body="two", topic=topic, display_name="lou"
+    )
+    board = await listen()
+    try:
+        await sync_to_async(services.hide_posts)([second], by=moderator, via="board")
+        line = await frame(board)
+        assert line["type"] == "topic"
+        assert (line["id"], line["replies"], line["last_poster"]) == (
+            topic.pk,
+            1,
+            "kim",
+        )
+        assert "1 reply</a>" in line["html"]
+
+        await sync_to_async(services.unhide_posts)([second], by=moderator, via="api")
+        line = await frame(board)
+        assert (line["type"], line["replies"], line["last_poster"]) == (
+            "topic",
+            2,
+            "lou",
+        )
+
+        await sync_to_async(services.delete_posts)([first], by=moderator, via="api")
+        line = await frame(board)
+        assert (line["type"], line["replies"]) == ("topic", 1)
+        assert await board.receive_nothing(timeout=0.2)
+    finally:
+        await board.disconnect()
+
+
+async def test_a_hidden_topic_gets_no_line_back_when_its_replies_change(
+    django_user_model,
+):
+    moderator = await sync_to_async(django_user_model.objects.create_user)("mod")
+    topic, _ = await sync_to_async(services.create_post)(body="Bikes")
+    reply, _ = await sync_to_async(services.create_post)(body="r", topic=topic)
+    board = await listen()
+    try:
+        await sync_to_async(services.hide_posts)([topic], by=moderator, via="board")
+        assert await frame(board) == {"type": "delete", "id": topic.pk}
+        await sync_to_async(services.hide_posts)([reply], by=moderator, via="board")
+        assert await board.receive_nothing(timeout=0.2)
+    finally:
+        await board.disconnect()
+
+
+async def test_editing_and_hiding_a_topics_first_post_reaches_its_topics_page(
+    django_user_model,
+):
+    moderator = await sync_to_async(django_user_model.objects.create_user)(
+        "mod", is_staff=True
+    )
+    topic, _ = await sync_to_async(services.create_post)(body="Bikes", title="Bikes")
+    page = await listen_to(f"/ws/board/t/{topic.pk}/")
+    board = await listen()
+    try:
+        await sync_to_async(services.edit_post)(
+            topic, "Bikes, *both* sold", by=moderator, via="board"
+        )
+        edited = await frame(page)
+        assert (edited["type"], edited["id"]) == ("post", topic.pk)
+        assert edited["edited_at"].endswith("Z")
+        # As the topic's page shows it: a post there, not a line of the board.
+        assert edited["html"].startswith(f'<article class="post" id="post-{topic.pk}"')
+        assert "<em>both</em>" in edited["html"]
+        on_board = await frame(board)
+        assert f'id="topic-{topic.pk}"' in on_board["html"]
+
+        await sync_to_async(services.hide_posts)([topic], by=moderator, via="board")
+        assert await frame(page) == {"type": "delete", "id": topic.pk}
+        assert await frame(board) == {"type": "delete", "id": topic.pk}
+
+        await sync_to_async(services.unhide_posts)([topic], by=moderator, via="api")
+        shown = await frame(page)
+        assert (shown["type"], shown["id"]) == ("post", topic.pk)
+
+        await sync_to_async(services.delete_posts)([topic], by=moderator, via="api")
+        assert await frame(page) == {"type": "delete", "id": topic.pk}
+    finally:
+        for client in (page, board):
+            await client.disconnect()

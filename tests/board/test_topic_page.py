@@ -249,3 +249,41 @@ def test_deleting_your_own_post_leads_to_the_page_it_was_on(client, user):
         assert response.status_code == 303
         assert response["Location"] == landing
     assert not Post.objects.exists()
+
+
+def test_deleting_a_topics_first_post_from_its_page_lands_on_the_board(
+    client, moderator
+):
+    topic = start()
+    reply = services.create_post(body="a reply", topic=topic)[0]
+    other = start(body="Another topic")
+    client.force_login(moderator)
+    page = f"/board/t/{topic.pk}/"
+    url = f"/board/posts/{topic.pk}/delete/"
+
+    response = client.post(
+        url, {"csrfmiddlewaretoken": csrf_token(client, page), "next": page}
+    )
+
+    assert response.status_code == 303
+    assert response["Location"] == "/board/"
+    board = client.get(response["Location"]).content.decode()
+    assert "Deleted the post and the 1 that went with it." in board
+    assert not Post.objects.filter(pk__in=[topic.pk, reply.pk]).exists()
+    assert client.get(f"/board/p/{reply.pk}/").status_code == 404
+    assert Post.objects.filter(pk=other.pk).exists()
+
+
+def test_deleting_a_reply_from_its_topics_page_stays_on_that_page(client, moderator):
+    topic = start()
+    reply = services.create_post(body="a reply", topic=topic)[0]
+    client.force_login(moderator)
+    page = f"/board/t/{topic.pk}/?from={reply.pk}"
+
+    response = client.post(
+        f"/board/posts/{reply.pk}/delete/",
+        {"csrfmiddlewaretoken": csrf_token(client, page), "next": page},
+    )
+
+    assert response["Location"] == page
+    assert "Deleted the post." in client.get(page).content.decode()

@@ -129,3 +129,45 @@ def test_a_guest_post_is_stored_once_per_client_id_too():
 
     post = Post.objects.get()
     assert out == f"Posted #{post.pk} as cron.\n"
+
+
+@pytest.mark.django_db
+def test_it_replies_to_a_topic_through_the_forms_service():
+    run("A topic", "--name", "kim")
+    starter = Post.objects.get()
+
+    out, _ = run("A reply", "--name", "operator", "--topic", str(starter.pk))
+
+    reply = Post.objects.get(topic=starter)
+    starter.refresh_from_db()
+    assert reply.body == "A reply"
+    assert (starter.reply_count, starter.last_poster) == (1, "operator")
+    assert out == f"Posted #{reply.pk} in topic #{starter.pk} as operator.\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["unknown", "hidden", "a reply"])
+def test_a_topic_it_cannot_reply_to_is_one_clear_error(state):
+    run("A topic")
+    starter = Post.objects.get()
+    run("A reply", "--topic", str(starter.pk))
+    target = {
+        "unknown": starter.pk + 100,
+        "hidden": starter.pk,
+        "a reply": Post.objects.get(topic=starter).pk,
+    }[state]
+    if state == "hidden":
+        Post.objects.filter(pk=starter.pk).update(hidden=True)
+
+    with pytest.raises(CommandError) as error:
+        run("Lost?", "--topic", str(target))
+
+    assert str(error.value) == (
+        f"There is no topic {target}: it may have been hidden or deleted."
+    )
+    assert Post.objects.count() == 2
+
+
+def test_a_topic_that_is_not_a_number_is_refused_by_the_parser():
+    with pytest.raises(CommandError, match="--topic: invalid int value: 'x'"):
+        run("Hi", "--topic", "x")

@@ -153,6 +153,37 @@ def admin_session(server):
     return session
 
 
+def test_a_reply_a_moderator_hides_on_a_recounts_its_topic_on_b(cluster):
+    a, b = cluster
+    ids = a.shell(
+        "from board.services import create_post\n"
+        f"topic = create_post(body={unique('topic')!r})[0]\n"
+        "reply = create_post(body='to be hidden', topic=topic)[0]\n"
+        "print(topic.pk, reply.pk)\n"
+    )
+    topic_id, reply_id = (int(i) for i in ids.split())
+    moderator = admin_session(a)
+    with (
+        open_socket(b, f"/ws/board/t/{topic_id}/") as topic_page,
+        open_socket(b, "/ws/board/") as board,
+    ):
+        status, _ = moderator.post_form(
+            f"{a.url}/board/posts/{reply_id}/hide/",
+            {"next": f"/board/t/{topic_id}/"},
+        )
+        assert status == 200
+
+        frames(topic_page, until=lambda c: {"type": "delete", "id": reply_id} in c)
+        line = frames(
+            board,
+            until=lambda c: any(
+                f["type"] == "topic" and f["id"] == topic_id for f in c
+            ),
+        )[-1]
+    assert line["replies"] == 0
+    assert "0 replies</a>" in line["html"]
+
+
 def test_a_message_a_moderator_hides_on_a_leaves_a_socket_on_b(cluster):
     a, b = cluster
     slug = make_room(a)

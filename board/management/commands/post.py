@@ -13,9 +13,10 @@ from content.commands import OperatorCommand
 
 class Command(OperatorCommand):
     help = (
-        "Post TEXT to the board as a user (--as) or a guest (--name). Open board "
-        "pages show it at once when REDIS_URL is set (the channel layer then "
-        "reaches the server process); otherwise on their next load."
+        "Post TEXT to the board as a user (--as) or a guest (--name): a new "
+        "topic, or a reply to one (--topic ID). Open board pages show it at "
+        "once when REDIS_URL is set (the channel layer then reaches the server "
+        "process); otherwise on their next load."
     )
 
     def add_arguments(self, parser):
@@ -31,8 +32,15 @@ class Command(OperatorCommand):
             help="Posting again with the same id stores nothing new (guests' ids "
             "share one space, so choose one that is yours alone).",
         )
+        parser.add_argument(
+            "--topic",
+            type=int,
+            metavar="ID",
+            help="Reply to the topic whose first post is ID (as /board/t/ID/ shows "
+            "it) instead of starting a new topic.",
+        )
 
-    def handle(self, *args, text, username, name, client_id, **options):
+    def handle(self, *args, text, username, name, client_id, topic, **options):
         if text == "-":
             text = sys.stdin.read()
         author = None
@@ -44,12 +52,17 @@ class Command(OperatorCommand):
                 raise CommandError(f"There is no user {username!r}.") from None
         try:
             post, _created = create_post(
-                body=text, author=author, display_name=name, client_id=client_id
+                body=text,
+                author=author,
+                display_name=name,
+                client_id=client_id,
+                topic=topic,
             )
         except Banned as error:
             raise CommandError(error.message) from None
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if self.verbosity >= 1:
-            self.stdout.write(f"Posted #{post.pk} as {post.display_name}.")
+            where = f" in topic #{post.topic_id}" if post.topic_id else ""
+            self.stdout.write(f"Posted #{post.pk}{where} as {post.display_name}.")
         self.warn_unless_broadcasting("post")
