@@ -174,8 +174,9 @@ class MessageFilter(filters.FilterSet):
 class RoomFilter(filters.FilterSet):
     search = search_filter("title", "title")
     ordering = ordering_filter(
-        ["title", "-title", "-created", "created"],
-        "title (default), -title, -created (newest first) or created.",
+        ["title", "-title", "-created", "created", "-last_active"],
+        "title (default), -title, -created (newest first), created or "
+        "-last_active (most recently active first).",
     )
 
     class Meta:

@@ -385,6 +385,29 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
         help_text="Read-only and left out of the site's list of rooms. Its "
         "creator or a moderator archives a room by changing it (PATCH).",
     )
+    topic = StrictCharField(
+        max_length=Room.TOPIC_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="What the room is for; its creator or a chat moderator "
+        "changes it (PATCH).",
+        error_messages={
+            "max_length": f"Keep topics to {Room.TOPIC_MAX_LENGTH} characters.",
+            "invalid": "Send the topic as a string.",
+        },
+    )
+    last_active = serializers.DateTimeField(
+        read_only=True,
+        help_text="When the newest message was posted (or the room created).",
+    )
+    last_message_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The newest message's id."
+    )
+    unread = serializers.SerializerMethodField(
+        help_text="Messages of others the caller has not read yet; null for "
+        "guests and in rooms the caller never opened or marked read "
+        "(POST /api/rooms/{slug}/read/)."
+    )
 
     class Meta:
         model = Room
@@ -392,9 +415,13 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
             "url",
             "slug",
             "title",
+            "topic",
             "archived",
             "created_by",
             "created",
+            "last_active",
+            "last_message_id",
+            "unread",
             "messages",
             "html_url",
         ]
@@ -402,6 +429,29 @@ class RoomSerializer(serializers.HyperlinkedModelSerializer):
         extra_kwargs = {
             "url": {"view_name": "api:room-detail", "lookup_field": "slug"},
         }
+
+    @extend_schema_field({"type": "integer", "nullable": True, "minimum": 0})
+    def get_unread(self, room):
+        return getattr(room, "unread", None)
+
+
+class ReadSerializer(serializers.Serializer):
+    """Mark a room read, up to a message (the newest when left out)."""
+
+    message_id = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="Read up to this message (default: the room's newest). "
+        "The pointer never moves backwards, nor past the newest message.",
+    )
+
+
+class ReadPointerSerializer(serializers.Serializer):
+    room = serializers.CharField(help_text="The room's slug.")
+    message_id = serializers.IntegerField(
+        help_text="The caller has read every message up to this id."
+    )
+    unread = serializers.IntegerField(help_text="Messages of others after it.")
 
 
 class RoomCreateSerializer(RoomSerializer):

@@ -51,6 +51,8 @@ from api.serializers import (
     PostCreateSerializer,
     PostSerializer,
     PresenceSerializer,
+    ReadPointerSerializer,
+    ReadSerializer,
     ReportRequestSerializer,
     ReportSerializer,
     RevisionSerializer,
@@ -446,8 +448,13 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     moderated_app = "chat"
     queryset = Room.objects.select_related("created_by")
 
+    def get_queryset(self):
+        return super().get_queryset().with_unread(self.request.user)
+
     def pagination_ordering(self):
         ordering = self.request.query_params.get("ordering") or "title"
+        if ordering == "-last_active":
+            return (ordering, "-id")
         return (ordering, "id") if "title" in ordering else (ordering,)
 
     def perform_create(self, serializer):
@@ -467,6 +474,7 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         with service_errors():
             serializer.instance = chat_services.create_room(
                 title=serializer.validated_data["title"],
+                topic=serializer.validated_data.get("topic", ""),
                 created_by=user,
                 address=client_ip(self.request),
             )
@@ -475,6 +483,7 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         title = serializer.validated_data.get("title")
+        topic = serializer.validated_data.get("topic")
         archived = serializer.validated_data.get("archived")
         if archived is not None:
             serializer.instance = chat_services.archive_room(
@@ -483,12 +492,43 @@ class RoomViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
                 by=self.request.user,
                 via="api",
             )
-        if title is None:
+        if title is None and topic is None:
             return
         with service_errors():
-            serializer.instance = chat_services.rename_room(
-                room=serializer.instance, title=title, by=self.request.user
+            serializer.instance = chat_services.update_room(
+                room=serializer.instance,
+                title=title,
+                topic=topic,
+                by=self.request.user,
+                via="api",
             )
+
+    @extend_schema(request=ReadSerializer, responses=ReadPointerSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated],
+        serializer_class=ReadSerializer,
+    )
+    def read(self, request, slug=None):
+        """
+        Mark the room read for the caller, up to ``message_id`` or its newest
+        message. The read pointer never moves backwards: the answer says
+        where it is, and how many messages of others are unread after it.
+        """
+        room = self.get_object()
+        serializer = ReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        position, unread = chat_services.mark_read(
+            user=request.user,
+            room=room,
+            message_id=serializer.validated_data.get("message_id"),
+        )
+        return Response(
+            ReadPointerSerializer(
+                {"room": room.slug, "message_id": position, "unread": unread}
+            ).data
+        )
 
     def perform_destroy(self, instance):
         chat_services.delete_room(room=instance, by=self.request.user, via="api")

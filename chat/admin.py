@@ -7,6 +7,7 @@ and ``clear`` frames. Messages are written in rooms, never here.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from chat import services
@@ -39,16 +40,43 @@ class RoomAdmin(admin.ModelAdmin):
         return room.message_total
 
     def get_fields(self, request, obj=None):
-        return ["title"] if obj is None else ["title", *self.readonly_fields]
+        fields = ["title", "topic"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class RoomAdminForm(form):
+            def clean_title(self):
+                # The service refuses a taken title too; here the admin shows
+                # it on the field rather than failing in save_model.
+                try:
+                    title = services.clean_title(self.cleaned_data["title"])
+                    services.refuse_taken_title(
+                        title, room=self.instance if self.instance.pk else None
+                    )
+                except ValidationError as error:
+                    raise ValidationError(error.message_dict["title"]) from None
+                return title
+
+        return RoomAdminForm
 
     def has_hide_permission(self, request):
         return request.user.has_perm("chat.hide_message")
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.rename_room(room=obj, title=obj.title, by=request.user)
+            services.update_room(
+                room=Room.objects.get(pk=obj.pk),
+                title=obj.title,
+                topic=obj.topic,
+                by=request.user,
+                via="admin",
+            )
             return
-        room = services.create_room(title=obj.title, created_by=request.user)
+        room = services.create_room(
+            title=obj.title, topic=obj.topic, created_by=request.user
+        )
         # The admin goes on with ``obj`` (its log entry, the redirect).
         obj.pk, obj.slug, obj.created = room.pk, room.slug, room.created
         obj.created_by = room.created_by

@@ -58,6 +58,8 @@ from content.sessions import SessionBoundMixin, SessionEnded, is_still_active
 from content.sockets import PersonalGroupsMixin
 
 REPLAY_LIMIT = 500
+# The least time between two writes of one socket's read frames (seconds).
+READ_INTERVAL = 1.0
 
 # Close codes (the 4000-4999 range is the application's own).
 CLOSE_RATE_LIMITED = 4429
@@ -80,7 +82,7 @@ SERVICE_CODES = frozenset(
 REPORT_CODES = frozenset({"empty", "too_long", "own", "hidden"})
 # The codes of a refused edit or delete that its error frame keeps.
 CHANGE_CODES = frozenset({"empty", "too_long", "bad_characters"})
-CLIENT_FRAMES = ("message", "report", "edit", "delete", "typing")
+CLIENT_FRAMES = ("message", "report", "edit", "delete", "typing", "read")
 # The frame's names of the service's fields, where they differ.
 FRAME_FIELDS = {"display_name": "name"}
 
@@ -107,7 +109,7 @@ def _parse(text_data):
         return frame, (
             "bad_type",
             f"Unknown frame type {shown}: the client may only send "
-            '"message", "report", "edit", "delete" or "typing".',
+            '"message", "report", "edit", "delete", "typing" or "read".',
         )
     return frame, None
 
@@ -164,6 +166,11 @@ def _replay(room, after):
         room.messages.visible().after(after).select_related("room")[: REPLAY_LIMIT + 1]
     )
     return [(m.pk, encode_frame(serialize_message(m))) for m in messages]
+
+
+@database_sync_to_async
+def _mark_read(user, room, message_id):
+    return services.mark_read(user=user, room=room, message_id=message_id)
 
 
 @database_sync_to_async
@@ -226,7 +233,14 @@ class ChatConsumer(
     # Room events are forwarded without Channels' per-event thread hop: their
     # handlers touch no database connection (see the mixin).
     layer_events = frozenset(
-        {"chat.message", "chat.delete", "chat.clear", "chat.presence", "chat.typing"}
+        {
+            "chat.message",
+            "chat.delete",
+            "chat.clear",
+            "chat.room",
+            "chat.presence",
+            "chat.typing",
+        }
     )
     # A member's chat pages hear of the messages that mention them.
     notices = frozenset({"mention"})
@@ -234,6 +248,7 @@ class ChatConsumer(
     async def connect(self):
         self.room = None
         self.counted = False
+        self.last_read_write = 0.0
         self.replayed = set()
         try:
             after = _parse_after(self.scope)
@@ -300,9 +315,16 @@ class ChatConsumer(
         # Parsed before it is counted, so that a refusal for sending too fast
         # names the message (its client_id) and the client can send it again.
         frame, refusal = _parse(text_data)
+        if refusal is None and frame["type"] == "read":
+            # Not counted against the chat rate: reading is not chatting.
+            await self._receive_read(frame)
         if refusal is None and frame["type"] == "typing":
             # Not counted against the chat rate: it has its own, silent one.
             await self._receive_typing(frame)
+            return
+        if refusal is None and frame["type"] == "read":
+            # Not counted against the chat rate: reading is not chatting.
+            await self._receive_read(frame)
             return
         ident = rate_ident(self.scope.get("user"), _client_address(self.scope))
         wait = await _count_frame(ident)
@@ -405,6 +427,26 @@ class ChatConsumer(
                 }
             )
         )
+
+    async def _receive_read(self, frame):
+        """
+        Move the member's read pointer forward; answer only a bad frame.
+        Writes at most one per ``READ_INTERVAL`` per socket (the page sends
+        less often), so a client cannot make the socket a stream of writes.
+        """
+        message_id = frame.get("id")
+        if isinstance(message_id, bool) or not isinstance(message_id, int):
+            await self._refuse("bad_json", '"id" must be a message id (a number).')
+            return
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse("forbidden", "Log in to keep track of what you read.")
+            return
+        now = time.monotonic()
+        if now - self.last_read_write < READ_INTERVAL:
+            return
+        self.last_read_write = now
+        await _mark_read(user, self.room, message_id)
 
     async def _receive_typing(self, frame):
         now = time.monotonic()
@@ -540,3 +582,32 @@ class ChatConsumer(
             if time.monotonic() > self.replayed_until:
                 self.replayed.clear()
         await self.send(text_data=event["text"])
+
+
+class RoomListConsumer(
+    PersonalGroupsMixin,
+    SessionBoundMixin,
+    LayerEventDispatchMixin,
+    AsyncWebsocketConsumer,
+):
+    """
+    The list of rooms, live: each posted message (``activity``) and each
+    change of a title or topic (``room``) in any room; and, for a member,
+    each room they read elsewhere (``read``). It only listens: any frame the
+    client sends is answered with an error.
+    """
+
+    layer_events = frozenset({"chat.activity", "chat.room", "chat.read"})
+
+    async def websocket_connect(self, message):
+        # Channels joins (and on disconnect leaves) everything in groups.
+        self.groups = [*self.groups, Room.LIST_GROUP]
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            self.groups.append(services.reader_group(user.pk))
+        await super().websocket_connect(message)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(
+            text_data=_error("bad_type", "This socket only listens: send nothing.")
+        )

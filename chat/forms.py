@@ -11,6 +11,26 @@ class RoomForm(forms.Form):
         widget=forms.TextInput(attrs={"maxlength": Room.TITLE_MAX_LENGTH}),
         error_messages={"required": "Give the room a title."},
     )
+    topic = forms.CharField(
+        label="Topic",
+        required=False,
+        max_length=Room.TOPIC_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": Room.TOPIC_MAX_LENGTH,
+                "placeholder": "what the room is for (optional)",
+            }
+        ),
+    )
+
+
+class TopicForm(forms.Form):
+    topic = forms.CharField(
+        label="Topic",
+        required=False,
+        max_length=Room.TOPIC_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"maxlength": Room.TOPIC_MAX_LENGTH}),
+    )
 
 
 class MessageForm(forms.Form):

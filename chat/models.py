@@ -10,21 +10,82 @@ from content.models import (
 )
 
 
+class RoomQuerySet(models.QuerySet):
+    def by_activity(self):
+        """Most recently active first (``Room.last_active``)."""
+        return self.order_by("-last_active", "-id")
+
+    def with_unread(self, user):
+        """
+        Annotate ``unread``: how many visible messages of others ``user`` has
+        not read in each room, in the same query; ``None`` where the member
+        has no read pointer (never opened the room) and for guests.
+
+        Each room's count reads only its unread rows, through the index on
+        ``(room, id)``.
+        """
+        if user is None or not user.is_authenticated:
+            return self.annotate(unread=models.Value(None, models.IntegerField()))
+        unread = (
+            Message.objects.filter(
+                room=models.OuterRef("pk"),
+                id__gt=models.OuterRef("read_up_to"),
+                hidden=False,
+            )
+            .exclude(author=user.pk)
+            .order_by()
+            .annotate(n=models.Func(models.F("id"), function="COUNT"))
+            .values("n")
+        )
+        return self.annotate(
+            pointer=models.FilteredRelation(
+                "read_pointers", condition=models.Q(read_pointers__user=user.pk)
+            ),
+            read_up_to=models.F("pointer__message_id"),
+        ).annotate(
+            unread=models.Case(
+                models.When(read_up_to__isnull=True, then=None),
+                default=models.Subquery(unread),
+                output_field=models.IntegerField(),
+            )
+        )
+
+
 class Room(models.Model):
     TITLE_MAX_LENGTH = 100
+    TOPIC_MAX_LENGTH = 300
     SLUG_MAX_LENGTH = 60
+    # The group of every room-list page: one event per posted message.
+    LIST_GROUP = "chat.rooms"
 
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    title_key = models.TextField(
+        unique=True,
+        editable=False,
+        help_text="The title's skeleton (content.names): titles that read the "
+        "same, whatever their case or look-alike letters, share it.",
+    )
+    topic = models.CharField(max_length=TOPIC_MAX_LENGTH, blank=True, default="")
     created_by = user_link("rooms")
     created = models.DateTimeField(db_index=True)
     archived = models.BooleanField(
         default=False,
         help_text="Read-only, and left out of the list of rooms.",
     )
+    # Kept by chat.services.post_message in the message's transaction, so the
+    # list of rooms sorts by activity without reading the messages: when the
+    # newest message was posted (or the room created), and that message's id.
+    last_active = models.DateTimeField(editable=False)
+    last_message_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        indexes = [
+            models.Index(fields=["-last_active", "-id"], name="chat_room_last_active")
+        ]
 
     def __str__(self):
         return self.title
@@ -46,6 +107,10 @@ class MessageQuerySet(ModeratedQuerySet):
     def after(self, message_id):
         """Messages that came after ``message_id``, oldest first."""
         return self.filter(id__gt=message_id).order_by("id")
+
+    def before(self, message_id):
+        """Messages that came before ``message_id``, newest first."""
+        return self.filter(id__lt=message_id).order_by("-id")
 
 
 class Message(ModeratedContent):
@@ -85,7 +150,9 @@ class Message(ModeratedContent):
         return f"{self.display_name}: {excerpt}"
 
     def get_absolute_url(self):
-        return self.room.get_absolute_url() + f"#message-{self.pk}"
+        """The room opened at this message, however old, and scrolled to it."""
+        page = reverse("chat:message", kwargs={"slug": self.room.slug, "pk": self.pk})
+        return f"{page}#message-{self.pk}"
 
 
 class MentionQuerySet(models.QuerySet):
@@ -125,3 +192,31 @@ class Mention(models.Model):
 
     def __str__(self):
         return f"@{self.user} in {self.message_id}"
+
+
+class ReadPointer(models.Model):
+    """
+    How far a member has read a room: every message up to ``message_id``.
+
+    Moved only forward, by ``chat.services.mark_read``. A member has no
+    pointer in a room they never opened, and no unread count there.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="read_pointers"
+    )
+    message_id = models.BigIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "room"], name="chat_readpointer_one_per_room"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.room} up to {self.message_id}"

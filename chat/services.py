@@ -14,12 +14,20 @@ is (docs/protocol.md describes the frames):
   message,
 - ``{"type": "chat.clear", "text": "..."}`` when a moderator clears the room,
 - ``{"type": "chat.room_deleted"}`` after that clear when the room is deleted:
-  each member's connection closes with 4404.
+  each member's connection closes with 4404,
+- ``{"type": "chat.room", "text": "..."}`` when a room's title or topic
+  changes (to the room and to the list of rooms).
 
 A new message, or an edit, that names members with ``@username`` stores a
 ``Mention`` of each not yet named in the same transaction and, on commit,
 hands a ``mention`` frame to the open chat pages of each (their personal
 group, ``content.sockets``).
+
+The list of rooms (``Room.LIST_GROUP``) gets one ``chat.activity`` event per
+posted message, whatever the number of rooms or members, sent in the same
+trip to the server's loop as the room's ``chat.message``; a member's list
+pages (``reader_group``) hear when that member read a room elsewhere
+(``chat.read``).
 """
 
 import logging
@@ -27,14 +35,17 @@ import logging
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
-from chat.models import Mention, Message, Room
-from content import audit, bulk, queue
+from chat.models import Mention, Message, ReadPointer, Room
+from content import audit, bulk, names, queue
 from content.bans import refuse_banned
 from content.events import encode_frame, publish_on_commit, utc_iso
 from content.markup import mentioned_usernames
+from content.moderators import moderates
 from content.services import (
     Moderation,
     create_item,
@@ -46,6 +57,7 @@ from content.sockets import notice_event, user_group
 logger = logging.getLogger(__name__)
 
 ARCHIVED = "This room is archived: it is read-only."
+NOT_YOURS = "Only the room's creator or a chat moderator may change its title or topic."
 
 
 def clean_title(title):
@@ -58,6 +70,50 @@ def clean_title(title):
         )
     refuse_unstorable("title", title)
     return title
+
+
+def title_key(title):
+    """Return what titles that read the same share (``content.names.skeleton``)."""
+    return names.skeleton(title)
+
+
+def refuse_taken_title(title, *, room=None):
+    """Refuse ``title`` if another room's reads the same (case, look-alikes)."""
+    others = Room.objects.filter(title_key=title_key(title))
+    if room is not None:
+        others = others.exclude(pk=room.pk)
+    other = others.first()
+    if other is not None:
+        raise invalid(
+            "title",
+            f"There is already a room called “{other.title}” "
+            f"({other.get_absolute_url()}): join it, or choose another title.",
+            "title_taken",
+        )
+
+
+def free_title(title):
+    """
+    Return ``title``, or the first of "title (2)", "title (3)"... that no
+    room's reads the same as: for rooms that arrive with a title of their
+    own (import, demo seeding), which must not be refused.
+    """
+    candidate, n = title, 1
+    while Room.objects.filter(title_key=title_key(candidate)).exists():
+        n += 1
+        suffix = f" ({n})"
+        candidate = title[: Room.TITLE_MAX_LENGTH - len(suffix)].rstrip() + suffix
+    return candidate
+
+
+def clean_topic(topic):
+    topic = " ".join((topic or "").split())
+    if len(topic) > Room.TOPIC_MAX_LENGTH:
+        raise invalid(
+            "topic", f"Keep topics to {Room.TOPIC_MAX_LENGTH} characters.", "too_long"
+        )
+    refuse_unstorable("topic", topic)
+    return topic
 
 
 def serialize_message(message):
@@ -101,6 +157,52 @@ def room_deleted_event():
     return {"type": "chat.room_deleted"}
 
 
+def room_event(room):
+    """Tell a room's pages and the room list its title and topic."""
+    return {
+        "type": "chat.room",
+        "text": encode_frame(
+            {
+                "type": "room",
+                "room": room.slug,
+                "title": room.title,
+                "topic": room.topic,
+            }
+        ),
+    }
+
+
+def activity_event(message):
+    """Tell the room list that ``message`` was posted (one event per message)."""
+    return {
+        "type": "chat.activity",
+        "text": encode_frame(
+            {
+                "type": "activity",
+                "room": message.room.slug,
+                "id": message.pk,
+                "author": message.display_name,
+                "guest": message.author_id is None,
+                "created": utc_iso(message.created),
+            }
+        ),
+    }
+
+
+def reader_group(user_id):
+    """The group of one member's room-list pages."""
+    return f"chat.reader.{user_id}"
+
+
+def read_event(room, message_id, unread):
+    return {
+        "type": "chat.read",
+        "text": encode_frame(
+            {"type": "read", "room": room.slug, "id": message_id, "unread": unread}
+        ),
+    }
+
+
 # Addresses under /chat/ that are pages of their own, not rooms.
 RESERVED_SLUGS = frozenset({"mentions", "search"})
 
@@ -114,37 +216,94 @@ def _unique_slug(title):
     return slug
 
 
-def create_room(*, title, created_by=None, address=None):
+def create_room(*, title, topic="", created_by=None, address=None):
     """
     Create a room with a slug generated from any Unicode title; refuse a
-    banned creator (``created_by``, or a guest at ``address``).
+    banned creator (``created_by``, or a guest at ``address``), and a title
+    another room's reads the same as (``title_taken``; a unique constraint
+    on ``Room.title_key`` backs the check against a concurrent create).
     """
-    title = clean_title(title)
+    title, topic = clean_title(title), clean_topic(topic)
     if created_by is not None and not created_by.is_authenticated:
         created_by = None
     refuse_banned(user=created_by, address=address)
+    refuse_taken_title(title)
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                now = timezone.now()
                 room = Room.objects.create(
                     slug=_unique_slug(title),
                     title=title,
+                    title_key=title_key(title),
+                    topic=topic,
                     created_by=created_by,
-                    created=timezone.now(),
+                    created=now,
+                    last_active=now,
                 )
-        except IntegrityError:  # a concurrent create took the slug
+        except IntegrityError:  # a concurrent create took the title or slug
+            refuse_taken_title(title)
             continue
         logger.info("room created", extra={"room": room.slug})
         return room
     raise invalid("title", "Could not find a free address for this room; try again.")
 
 
-def rename_room(*, room, title, by):
-    """Change a room's title (its slug, and so its address, stays)."""
-    room.title = clean_title(title)
-    room.save(update_fields=["title"])
-    logger.info("room renamed", extra={"room": room.slug, "by": str(by)})
+def may_change_room(user, room):
+    """Return whether ``user`` may change ``room``'s title or topic."""
+    if user is None:  # the site itself (commands)
+        return True
+    if not user.is_authenticated:
+        return False
+    return room.created_by_id == user.pk or moderates(user, Message)
+
+
+def update_room(*, room, by, via, title=None, topic=None):
+    """
+    Change a room's title and/or topic (its slug, and so its address, stays)
+    and tell its open pages and the room list on commit.
+
+    Only its creator or a chat moderator may (else ``PermissionDenied``); a
+    moderator's change of someone else's room is logged. ``None`` leaves a
+    field as it is.
+    """
+    if not may_change_room(by, room):
+        raise PermissionDenied(NOT_YOURS)
+    changed = {}
+    if title is not None:
+        title = clean_title(title)
+        if title != room.title:
+            refuse_taken_title(title, room=room)
+            changed.update(title=title, title_key=title_key(title))
+    if topic is not None:
+        topic = clean_topic(topic)
+        if topic != room.topic:
+            changed["topic"] = topic
+    if not changed:
+        return room
+    before = f"{room.title} · {room.topic}"
+    try:
+        with transaction.atomic():
+            for field, value in changed.items():
+                setattr(room, field, value)
+            room.save(update_fields=list(changed))
+            if by is not None and room.created_by_id != by.pk:
+                audit.record(
+                    action="edit", by=by, via=via, targets=[room], detail=before
+                )
+            publish_on_commit(room.group_name, room_event(room))
+            publish_on_commit(Room.LIST_GROUP, room_event(room))
+    except IntegrityError:  # a concurrent create or rename took the title
+        room.refresh_from_db()
+        refuse_taken_title(title, room=room)
+        raise
+    logger.info("room changed", extra={"room": room.slug, "by": str(by)})
     return room
+
+
+def rename_room(*, room, title, by, via="admin"):
+    """Change a room's title (``update_room``)."""
+    return update_room(room=room, title=title, by=by, via=via)
 
 
 def others_wrote_in(room, user):
@@ -211,6 +370,11 @@ def _shown(message):
     return message.room.group_name, message_event(message)
 
 
+def _posted(message):
+    """A new message: to its room, then to the list of rooms, in one trip."""
+    return (*_shown(message), (Room.LIST_GROUP, activity_event(message)))
+
+
 def _removed(message):
     return Room.group_for(message.room_id), delete_event(message.pk)
 
@@ -237,13 +401,63 @@ def post_message(
             author=author,
             display_name=display_name,
             client_id=client_id,
-            shown=_shown,
+            shown=_posted,
             address=address,
             room=room,
         )
         if created:
+            # In the message's transaction, and never backwards: two posts
+            # may commit out of the order of their ids.
+            Room.objects.filter(pk=room.pk).filter(
+                Q(last_message_id__isnull=True) | Q(last_message_id__lt=message.pk)
+            ).update(last_message_id=message.pk, last_active=message.created)
             _mention(message)
     return message, created
+
+
+def mark_read(*, user, room, message_id=None):
+    """
+    Move ``user``'s read pointer in ``room`` forward to ``message_id`` (the
+    room's newest message when ``None``; never past it, never backwards);
+    return ``(pointer's message id, unread count)``. The member's room-list
+    pages are told on commit. Guests keep no pointer: ``ValueError``.
+    """
+    if user is None or not user.is_authenticated:
+        raise ValueError("Only members have read pointers.")
+    newest = (
+        Room.objects.filter(pk=room.pk).values_list("last_message_id", flat=True).get()
+        or 0
+    )
+    target = newest if message_id is None else max(0, min(message_id, newest))
+    pointers = ReadPointer.objects.filter(user=user, room=room)
+    current = pointers.values_list("message_id", flat=True).first()
+    moved = False
+    if current is None or current < target:
+        # Written only when it moves: a page view of a room already read
+        # costs one read, no write lock.
+        with transaction.atomic():
+            moved = pointers.filter(message_id__lt=target).update(message_id=target)
+            if not moved and current is None:
+                try:
+                    with transaction.atomic():
+                        ReadPointer.objects.create(
+                            user=user, room=room, message_id=target
+                        )
+                    moved = True
+                except IntegrityError:  # a concurrent first read
+                    moved = pointers.filter(message_id__lt=target).update(
+                        message_id=target
+                    )
+    position = pointers.values_list("message_id", flat=True).get()
+    unread = (
+        Room.objects.filter(pk=room.pk)
+        .with_unread(user)
+        .values_list("unread", flat=True)
+        .get()
+    )
+    if moved:
+        publish_on_commit(reader_group(user.pk), read_event(room, position, unread))
+    return position, unread
 
 
 def mention_frame(message):
@@ -362,8 +576,18 @@ def import_messages(
         progress=progress,
         sequences=(Room, Message),
     )
+    refresh_activity(rooms.values())
     logger.info("messages imported", extra={"added": added, "skipped": skipped})
     return added, skipped
+
+
+def refresh_activity(room_ids):
+    """Set ``last_active`` and ``last_message_id`` of rooms written in bulk."""
+    newest = Message.objects.filter(room_id=OuterRef("pk")).order_by("-id")
+    Room.objects.filter(pk__in=list(room_ids)).update(
+        last_message_id=Subquery(newest.values("id")[:1]),
+        last_active=Coalesce(Subquery(newest.values("created")[:1]), "created"),
+    )
 
 
 def _imported_room_id(row, rooms):
@@ -381,8 +605,15 @@ def _imported_room_id(row, rooms):
         raise invalid("room", f"keep addresses to {Room.SLUG_MAX_LENGTH} characters.")
     room_id = Room.objects.filter(slug=slug).values_list("id", flat=True).first()
     if room_id is None:
-        title = clean_title(row.get("room_title") or slug)
-        room_id = Room.objects.create(slug=slug, title=title, created=row["created"]).pk
+        # A title another room here already has is numbered, not refused.
+        title = free_title(clean_title(row.get("room_title") or slug))
+        room_id = Room.objects.create(
+            slug=slug,
+            title=title,
+            title_key=title_key(title),
+            created=row["created"],
+            last_active=row["created"],
+        ).pk
         logger.info("room created by import", extra={"room": slug})
     rooms[slug] = room_id
     return room_id
@@ -401,7 +632,10 @@ def seed_rooms(*, count, rng):
 
     titles = list(demo.ROOM_TITLES)
     rng.shuffle(titles)
-    return [create_room(title=titles[i % len(titles)]) for i in range(count)]
+    # Titles are unique: past the list (or on a second run), numbered.
+    return [
+        create_room(title=free_title(titles[i % len(titles)])) for i in range(count)
+    ]
 
 
 def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
@@ -434,6 +668,7 @@ def seed_messages(*, rooms, count, rng, batch_size=10_000, progress=None):
         batch_size=batch_size,
         progress=progress,
     )
+    refresh_activity(room_ids)
     logger.info("demo messages seeded", extra={"count": count})
     return count
 

@@ -12,6 +12,9 @@ urlpatterns = [
     # Before the rooms: no room is called "search" or "mentions" (chat.services).
     path("search/", views.search, name="search"),
     path("<str:slug>/", views.room, name="room"),
+    path("<str:slug>/history/", views.history, name="history"),
+    path("<str:slug>/m/<int:pk>/", views.message, name="message"),
+    path("<str:slug>/topic/", views.topic, name="topic"),
     path("<str:slug>/members/", views.members, name="members"),
     path("<str:slug>/search/", views.search, name="room-search"),
     path(

@@ -28,19 +28,24 @@ logger = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 5.0
 
 
-def publish_on_commit(group, event):
+def publish_on_commit(group, event, *more):
     """
-    Send ``event`` to the channel-layer ``group`` after the current commit;
-    move on, in this transaction, the version of the pages that show the
-    group (content.pages).
+    Send ``event`` to the channel-layer ``group`` after the current commit,
+    and each ``(group, event)`` pair of ``more`` after it, in order: all in
+    one trip to the server's event loop (a trip costs the writing thread far
+    more than a send to a group). Move on, in this transaction, the versions
+    of the pages that show these groups (content.pages).
     """
-    pages.bump(group)
-    transaction.on_commit(lambda: publish(group, event), robust=True)
+    sends = [(group, event), *more]
+    for name, _ in sends:
+        pages.bump(name)
+    transaction.on_commit(lambda: publish(*sends[0], *sends[1:]), robust=True)
 
 
-def publish(group, event):
+def publish(group, event, *more):
     """
-    Send ``event`` to ``group`` now; log, never raise, never wait for ever.
+    Send ``event`` to ``group`` now, then each ``(group, event)`` of ``more``;
+    log, never raise, never wait for ever.
 
     Called from a request's or a consumer's worker thread, the send runs on
     the server's event loop, as ``async_to_sync`` would run it, but the wait
@@ -52,23 +57,30 @@ def publish(group, event):
     layer = get_channel_layer()
     if layer is None:
         return
+    sends = [(group, event), *more]
     details = {"group": group, "event_type": event["type"]}
     loop = _server_loop()
     try:
         if loop is None:
             # No server loop (a management command): a loop of its own.
-            async_to_sync(_send)(layer, group, event)
+            async_to_sync(_send)(layer, sends)
         elif not loop.is_running():
             logger.warning("broadcast skipped: the server is stopping", extra=details)
         else:
-            future = asyncio.run_coroutine_threadsafe(_send(layer, group, event), loop)
+            future = asyncio.run_coroutine_threadsafe(_send(layer, sends), loop)
             _wait(future, loop, details)
     except Exception:
         logger.exception("broadcast failed", extra=details)
 
 
-async def _send(layer, group, event):
-    await asyncio.wait_for(layer.group_send(group, event), PUBLISH_TIMEOUT)
+async def _send(layer, sends):
+    for group, event in sends:
+        try:
+            await asyncio.wait_for(layer.group_send(group, event), PUBLISH_TIMEOUT)
+        except Exception:
+            # One group's failure does not keep the others from hearing.
+            details = {"group": group, "event_type": event["type"]}
+            logger.exception("broadcast failed", extra=details)
 
 
 def _server_loop():

@@ -13,6 +13,13 @@
 // TYPING_SHOWN ms unless renewed, gone as soon as that person's message
 // arrives), suggests members after an "@" in the text, and counts mentions of
 // the reader in the page title: "(1) Lobby · netsite".
+//
+// History: scrolling up loads older messages (chat.views.history, by keyset)
+// above the ones shown, keeping what the reader sees in place. A page that
+// does not reach the newest message (opened at an old message: /m/<id>/ or
+// #message-<id>) loads newer ones as the reader scrolls down, and goes live
+// once it has caught up. A member's page tells the server what they read
+// (a "read" frame) while the newest message is in view.
 (function () {
   "use strict";
 
@@ -22,11 +29,21 @@
   var input = form && form.querySelector("[name='text']");
   var nameInput = form && form.querySelector("input[name='display_name']");
   var statusLine = document.getElementById("chat-status");
+  var scroller = document.getElementById("chat-scroll");
   var member = log.getAttribute("data-user");
+  var room = log.getAttribute("data-room");
+  var storageKey = "netsite.chat.outbox." + room;
+  var historyUrl = log.getAttribute("data-history");
+  var hasOlder = log.getAttribute("data-has-older") === "true";
+  var hasNewer = log.getAttribute("data-has-newer") === "true";
+  var readAt = parseInt(log.getAttribute("data-read-at"), 10);
+  var readSent = isNaN(readAt) ? 0 : readAt;
+  var lastReadSend = 0;
+  var readTimer = null;
+  var loading = false;
   var moderator = log.getAttribute("data-moderator") === "true";
   var editWindow = parseInt(log.getAttribute("data-edit-window"), 10) || 0;
   var changing = {}; // message id -> its edit form (or true for a delete), sent
-  var storageKey = "netsite.chat.outbox." + log.getAttribute("data-room");
 
   var lastSeen = parseInt(log.getAttribute("data-last-id"), 10) || 0;
   var socket = null;
@@ -68,10 +85,14 @@
     return Date.now().toString(36) + "-" + random + "-" + counter;
   }
 
-  function formatTime(iso) {
-    var when = new Date(iso);
-    if (isNaN(when.getTime())) return "";
-    return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  function messageUrl(id) {
+    return "/chat/" + encodeURIComponent(room) + "/m/" + id + "/";
+  }
+
+  // The log changed: times in the reader's zone, the day separators redrawn.
+  function relayout() {
+    if (window.netsiteLocalize) window.netsiteLocalize(log);
+    if (window.netsiteDays) window.netsiteDays(log);
   }
 
   function editedMark(iso) {
@@ -85,8 +106,9 @@
   }
 
   // ``html`` is the server's rendering of the text (formatted, sanitized);
-  // a message not stored yet has none and shows its text as typed.
-  function buildItem(author, guest, text, html, created, editedAt) {
+  // a message not stored yet has none and shows its text as typed, and no
+  // ``id`` (the link to its page) either.
+  function buildItem(author, guest, text, html, created, editedAt, id) {
     var item = document.createElement("li");
     item.className = "chat-message";
     var who = document.createElement("span");
@@ -102,10 +124,19 @@
       item.appendChild(document.createTextNode(" "));
       item.appendChild(badge);
     }
+    // The same <time> as the server renders: netsite/localtime.js formats it.
     var time = document.createElement("time");
+    time.setAttribute("data-format", "time");
     if (created) {
       time.setAttribute("datetime", created);
-      time.textContent = formatTime(created);
+      time.textContent = created.slice(11, 16);
+    }
+    var stamp = time;
+    if (id) {
+      stamp = document.createElement("a");
+      stamp.className = "permalink";
+      stamp.href = messageUrl(id);
+      stamp.appendChild(time);
     }
     var body = document.createElement("div");
     body.className = "text";
@@ -117,7 +148,7 @@
       body.textContent = text;
     }
     item.appendChild(document.createTextNode(" "));
-    item.appendChild(time);
+    item.appendChild(stamp);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(body);
     if (editedAt) {
@@ -458,7 +489,7 @@
       var own = frame.client_id && find(frame.client_id);
       var item = buildItem(
         frame.author, frame.guest, frame.text, frame.html, frame.created,
-        frame.edited_at
+        frame.edited_at, frame.id
       );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);
@@ -475,8 +506,10 @@
       // The broadcast is sent on commit, so it proves delivery as much as the
       // ack does, whichever of the two arrives first.
       if (own) markDelivered(item);
+      relayout();
     });
     if (frame.id > lastSeen) lastSeen = frame.id;
+    markRead();
     if (frame.client_id && find(frame.client_id)) settle(frame.client_id);
   }
 
@@ -491,9 +524,18 @@
         stored = entry.element;
         stored.id = "message-" + frame.id;
         stored.setAttribute("data-id", frame.id);
+        var time = stored.querySelector("time");
+        time.setAttribute("datetime", frame.created);
+        time.textContent = frame.created.slice(11, 16);
+        var link = document.createElement("a");
+        link.className = "permalink";
+        link.href = messageUrl(frame.id);
+        time.replaceWith(link);
+        link.appendChild(time);
         note(entry, null);
         stored.remove();
         placeById(stored, frame.id);
+        relayout();
       }
     }
     if (stored) markDelivered(stored);
@@ -556,6 +598,14 @@
         for (var i = 0; i < items.length; i++) items[i].remove();
         break;
       }
+      case "room": {
+        var title = document.getElementById("room-title");
+        var topic = document.getElementById("room-topic");
+        if (title) title.textContent = frame.title;
+        if (topic) { topic.textContent = frame.topic; topic.hidden = !frame.topic; }
+        document.title = frame.title + " · netsite";
+        break;
+      }
       case "replay_truncated":
         // More was missed than one replay holds: resume again from there.
         lastSeen = frame.next_after;
@@ -580,6 +630,7 @@
       setStatus("open", "Live");
       inFlight = null; // whatever was on its way goes again; its client_id
       pump(); //          makes the server store it once
+      markRead();
     };
     ws.onmessage = function (event) {
       if (socket === ws) onFrame(event); // ignore a replaced socket's last frames
@@ -630,6 +681,7 @@
       var frame = { type: "message", text: text, client_id: newClientId() };
       if (nameInput && nameInput.value.trim()) frame.name = nameInput.value;
       input.value = "";
+      if (hasNewer) goLive(); // what is sent shows below the newest message
       typingSentAt = 0; // the next words start a new "is typing"
       closeSuggestions();
       enqueue(frame);
@@ -637,6 +689,157 @@
         setStatus("closed", "Not connected: your message is kept and will be sent.");
       }
     });
+  }
+
+  // History ------------------------------------------------------------------
+
+  function ids(selector) {
+    var items = log.querySelectorAll("li[data-id]");
+    if (!items.length) return 0;
+    var item = selector === "first" ? items[0] : items[items.length - 1];
+    return parseInt(item.getAttribute("data-id"), 10);
+  }
+
+  // The log's box scrolls from its end (column-reverse): scrollTop is 0 with
+  // the newest message in view and grows negative upwards.
+  function fromBottom() { return Math.abs(scroller.scrollTop); }
+  function fromTop() {
+    return scroller.scrollHeight - scroller.clientHeight - fromBottom();
+  }
+
+  function fetchPage(query) {
+    return fetch(historyUrl + "?" + query, {
+      credentials: "same-origin", headers: { Accept: "text/html" },
+    }).then(function (response) {
+      if (!response.ok) throw new Error("history: " + response.status);
+      return response.text();
+    }).then(function (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html;
+      return holder.content.querySelector(".chat-page");
+    });
+  }
+
+  function adopt(page, insert) {
+    var items = page.querySelectorAll(":scope > li[data-id]");
+    for (var i = 0; i < items.length; i++) {
+      // Rendered with their report and moderation forms, as on the page.
+      if (!document.getElementById(items[i].id)) insert(items[i]);
+    }
+    dropEmptyNotice();
+  }
+
+  // The "new messages" line above the first message after the reader's
+  // pointer as the page opened, once the message before it is loaded too.
+  function placeNewLine() {
+    if (isNaN(readAt) || document.getElementById("new-messages")) return;
+    var items = log.querySelectorAll("li[data-id]");
+    for (var i = 1; i < items.length; i++) {
+      if (parseInt(items[i].getAttribute("data-id"), 10) > readAt &&
+          parseInt(items[i - 1].getAttribute("data-id"), 10) <= readAt) {
+        var line = document.createElement("li");
+        line.className = "new-messages";
+        line.id = "new-messages";
+        line.setAttribute("role", "separator");
+        line.textContent = "New messages";
+        log.insertBefore(line, items[i]);
+        return;
+      }
+    }
+  }
+
+  function updateLinks() {
+    var older = document.getElementById("older-link");
+    if (older) {
+      older.href = "?before=" + ids("first");
+      older.parentNode.hidden = !hasOlder;
+    }
+    var newer = document.getElementById("newer-link");
+    if (newer) {
+      newer.href = "?after=" + ids("last");
+      newer.parentNode.hidden = !hasNewer;
+    }
+  }
+
+  function loadOlder() {
+    if (loading || !hasOlder) return;
+    loading = true;
+    fetchPage("before=" + ids("first")).then(function (page) {
+      hasOlder = page.getAttribute("data-has-older") === "true";
+      var first = log.firstElementChild;
+      // Added above: the box keeps its distance from the end, so what the
+      // reader sees stays where it is.
+      adopt(page, function (item) { log.insertBefore(item, first); });
+      placeNewLine();
+      relayout();
+      updateLinks();
+      loading = false;
+      maybeLoad();
+    }).catch(function () { loading = false; });
+  }
+
+  function loadNewer() {
+    if (loading || !hasNewer) return;
+    loading = true;
+    fetchPage("after=" + ids("last")).then(function (page) {
+      hasNewer = page.getAttribute("data-has-newer") === "true";
+      var offset = scroller.scrollTop;
+      var height = scroller.scrollHeight;
+      var pending = log.querySelector("li.chat-message:not([data-id])");
+      adopt(page, function (item) { log.insertBefore(item, pending); });
+      placeNewLine();
+      relayout();
+      // Added below, where the box is anchored: keep what the reader sees.
+      scroller.scrollTop = offset - (scroller.scrollHeight - height);
+      updateLinks();
+      loading = false;
+      if (!hasNewer) goLive(); else maybeLoad();
+    }).catch(function () { loading = false; });
+  }
+
+  // Caught up with the newest message (or asked to be): open the socket,
+  // which replays whatever came since.
+  function goLive() {
+    hasNewer = false;
+    updateLinks();
+    lastSeen = Math.max(lastSeen, ids("last"));
+    if (!socket && !retryTimer) connect();
+  }
+
+  function maybeLoad() {
+    if (fromTop() < 400) loadOlder();
+    if (hasNewer && fromBottom() < 400) loadNewer();
+    markRead();
+  }
+
+  // Tell the server what this member read: the newest message, when it is in
+  // view in a visible tab; at most one frame every two seconds.
+  function markRead() {
+    if (!member || hasNewer || document.visibilityState !== "visible") return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    if (fromBottom() > 40 || lastSeen <= readSent) return;
+    var wait = lastReadSend + 2000 - Date.now();
+    if (wait > 0) {
+      if (!readTimer) readTimer = setTimeout(function () { readTimer = null; markRead(); }, wait);
+      return;
+    }
+    lastReadSend = Date.now();
+    readSent = lastSeen;
+    socket.send(JSON.stringify({ type: "read", id: lastSeen }));
+  }
+
+  // A link to one message: shown highlighted, or the page around it.
+  function openLinkedMessage() {
+    var match = /^#message-(\d+)$/.exec(location.hash);
+    var target = match ? document.getElementById("message-" + match[1]) : null;
+    if (match && !target) { location.replace(messageUrl(match[1])); return false; }
+    target = target || log.querySelector(".highlighted");
+    if (!target) return true;
+    var shown = log.querySelectorAll(".highlighted");
+    for (var i = 0; i < shown.length; i++) shown[i].classList.remove("highlighted");
+    target.classList.add("highlighted");
+    target.scrollIntoView({ block: "center" });
+    return true;
   }
 
   // Suggestions after "@" ------------------------------------------------------
@@ -744,6 +947,14 @@
   window.addEventListener("online", function () {
     if (retryTimer) { clearTimeout(retryTimer); connect(); }
   });
+  window.addEventListener("hashchange", openLinkedMessage);
+  document.addEventListener("visibilitychange", markRead);
+  scroller.addEventListener("scroll", maybeLoad, { passive: true });
+  if (!openLinkedMessage()) return;
   restore();
-  connect();
+  relayout();
+  updateLinks();
+  if (!hasNewer) connect();
+  else if (outbox.length) goLive();
+  maybeLoad();
 })();

@@ -53,7 +53,9 @@ CASES = [
 
 
 def make(resource, author):
-    room = chat_services.create_room(title="Lobby", created_by=author)
+    room = chat_services.create_room(
+        title=chat_services.free_title("Lobby"), created_by=author
+    )
     if resource == "post":
         return board_services.create_post(body="Original", author=author)[0]
     if resource == "room":

@@ -29,11 +29,28 @@ def test_a_retried_room_with_an_idempotency_key_is_created_once(author, client_f
 
 
 @pytest.mark.django_db
-def test_rooms_without_a_key_are_separate(author, client_for):
+def test_a_second_room_with_a_title_that_reads_the_same_is_refused(author, client_for):
     client = client_for(author)
-    client.post("/api/rooms/", {"title": "Twice"})
-    client.post("/api/rooms/", {"title": "Twice"})
-    assert sorted(Room.objects.values_list("slug", flat=True)) == ["twice", "twice-2"]
+    assert client.post("/api/rooms/", {"title": "Twice"}).status_code == 201
+    for title in ("Twice", "TWICE", "  twice ", "Twic\u0435"):  # Cyrillic е
+        response = client.post("/api/rooms/", {"title": title}, format="json")
+        assert response.status_code == 400
+        body = response.json()
+        assert "already a room called “Twice”" in str(body)
+        assert "/chat/twice/" in str(body)
+    assert list(Room.objects.values_list("slug", flat=True)) == ["twice"]
+
+
+@pytest.mark.django_db
+def test_renaming_to_another_rooms_title_is_refused(room, author, client_for):
+    chat_services.create_room(title="Kitchen", created_by=author)
+    response = client_for(author).patch(
+        f"/api/rooms/{room.slug}/", {"title": "kitchen"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "already a room called “Kitchen”" in str(response.json())
+    room.refresh_from_db()
+    assert room.title == "Lobby"
 
 
 @pytest.mark.django_db

@@ -79,6 +79,9 @@ def test_every_documented_operation_answers_as_documented(
             body = {"username": "mo", "password": "pw-mo-12345"}
         if path == "/api/bans/":  # a user or an address: no schema says "one of"
             body = {"address": "10.0.0.3", "reason": "example"}
+        if path == "/api/rooms/{slug}/" and "title" in (body or {}):
+            # Titles are unique: the create above took the example's.
+            body = {**body, "title": f"Renamed by {method}"}
         response = getattr(client, method)(url, body, format="json")
         documented = operation["responses"]
         # A valid request by a moderator gets the success status documented.
@@ -169,7 +172,8 @@ def test_swagger_examples_of_creates_work_as_they_are(
     creates = {
         path: item["post"]
         for path, item in schema["paths"].items()
-        if "post" in item and path != "/api/token/"
+        # Marking a room read is a POST that creates nothing.
+        if "post" in item and path not in ("/api/token/", "/api/rooms/{slug}/read/")
     }
     assert set(creates) == {
         "/api/posts/",

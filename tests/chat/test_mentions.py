@@ -55,7 +55,7 @@ async def test_a_mentioned_member_hears_of_it_in_any_chat_room(
             "guest": False,
             "text": "@bob look",
             "created": frame["created"],
-            "url": f"/chat/{room.slug}/#message-{message.pk}",
+            "url": f"/chat/{room.slug}/m/{message.pk}/#message-{message.pk}",
         }
         assert await board.receive_nothing(timeout=0.3)
     finally:
@@ -89,7 +89,7 @@ def test_the_mentions_page_lists_them_newest_first_with_links(room, ada, bob):  
     assert html.index("@bob second") < html.index("@bob first")
     assert "@bob hidden" not in html
     assert "not bob" not in html
-    assert f'href="/chat/{room.slug}/#message-{second.pk}"' in html
+    assert f'href="/chat/{room.slug}/m/{second.pk}/#message-{second.pk}"' in html
 
 
 def test_the_mentions_page_asks_a_guest_to_log_in(db):

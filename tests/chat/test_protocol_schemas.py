@@ -178,6 +178,37 @@ async def test_report_and_moderation_frames_match_their_schemas(
         await watcher.disconnect()
 
 
+async def test_room_list_and_read_frames_match_their_schemas(room, django_user_model):
+    from tests.content.conftest import socket_as
+
+    ada = await sync_to_async(django_user_model.objects.create_user)("ada")
+    client = Draft202012Validator(
+        json.loads((SCHEMAS / "client-read.schema.json").read_text())
+    )
+    assert client.is_valid({"type": "read", "id": 3})
+    assert not client.is_valid({"type": "read", "id": "3"})
+    listing = await socket_as(ada, "/ws/rooms/")
+    page = await socket_as(ada, "/ws/chat/lobby/")
+    assert (await listing.connect())[0]
+    assert (await page.connect())[0]
+    try:
+        message, _ = await sync_to_async(services.post_message)(room=room, text="hi")
+        check("activity", await receive(listing))
+        check("message", await receive(page))
+        frame = {"type": "read", "id": message.pk}
+        client.validate(frame)
+        await send(page, frame)
+        check("read", await receive(listing))
+        await sync_to_async(services.update_room)(
+            room=room, topic="Hello", by=None, via="command"
+        )
+        check("room", await receive(listing))
+        check("room", await receive(page))
+    finally:
+        await page.disconnect()
+        await listing.disconnect()
+
+
 async def test_presence_typing_and_mention_frames_match_their_schemas(
     room, django_user_model
 ):

@@ -322,7 +322,9 @@ def test_a_message_is_edited_from_its_page_without_javascript(client, user, room
     token = csrf_token(client, url)
     response = client.post(url, {"text": "hello", "csrfmiddlewaretoken": token})
     assert response.status_code == 303
-    assert response["Location"] == f"{room.get_absolute_url()}#message-{message.pk}"
+    assert response["Location"] == (
+        f"{room.get_absolute_url()}m/{message.pk}/#message-{message.pk}"
+    )
     assert Message.objects.get().text == "hello"
 
 

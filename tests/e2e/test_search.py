@@ -32,7 +32,9 @@ def test_a_search_from_the_room_page_finds_a_message_and_opens_the_room_at_it(
 
     hit.click()
 
-    expect(page).to_have_url(f"{server.url}/chat/{slug}/#message-{message_id}")
+    expect(page).to_have_url(
+        f"{server.url}/chat/{slug}/m/{message_id}/#message-{message_id}"
+    )
     expect(page.locator(f"#message-{message_id}")).to_contain_text(word)
     expect(page.locator(f"#message-{message_id}")).to_be_in_viewport()
     assert page.problems == []

@@ -250,3 +250,40 @@ def test_the_chat_rate_counts_one_sender_on_both_processes_together(cluster):
     refused = answers[-1]
     assert (refused["code"], refused["client_id"]) == ("rate_limited", key)
     assert 1 <= refused["retry_after"] <= window
+
+
+def test_the_room_list_on_one_process_hears_activity_and_topics_from_another(
+    cluster,
+):
+    a, b = cluster
+    slug = make_room(a)
+    with (
+        open_socket(b, "/ws/rooms/") as listing,
+        open_socket(a, f"/ws/chat/{slug}/") as room,
+    ):
+        text = unique("activity")
+        room.send(json.dumps({"type": "message", "text": text, "client_id": text}))
+        (ack,) = [
+            f
+            for f in frames(
+                room, until=lambda got: any(f["type"] == "ack" for f in got)
+            )
+            if f["type"] == "ack"
+        ]
+        activity = frames(
+            listing,
+            until=lambda got: any(
+                f["type"] == "activity" and f["room"] == slug for f in got
+            ),
+        )[-1]
+        assert (activity["id"], activity["guest"]) == (ack["id"], True)
+
+        # An operator's change of the topic, from a third process.
+        a.manage("room", "topic", slug, "Across processes")
+        changed = frames(
+            listing,
+            until=lambda got: any(
+                f["type"] == "room" and f["room"] == slug for f in got
+            ),
+        )[-1]
+        assert changed["topic"] == "Across processes"
