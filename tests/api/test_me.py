@@ -3,6 +3,8 @@
 import pytest
 
 from board.models import Post
+from content import bans
+from content.models import Profile
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,16 @@ def test_an_anonymous_caller_cannot_patch(anon):
 
     assert response.status_code in (401, 403)
     assert "detail" in response.json()
+
+
+def test_a_banned_member_may_not_change_their_name(author, moderator, post, client_for):
+    bans.ban(user=author, reason="spam", by=moderator, via="admin")
+
+    response = client_for(author).patch(
+        "/api/me/", {"display_name": "Someone new"}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "banned"
+    assert Post.objects.get(pk=post.pk).display_name == "ada"
+    assert Profile.objects.display_name_of(author) == ""
