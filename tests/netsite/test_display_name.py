@@ -2,6 +2,10 @@
 
 import pytest
 
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from board import services as board_services
 from board.models import Post
 from chat import services as chat_services
@@ -113,3 +117,26 @@ def test_the_members_page_shows_the_display_name_and_the_username(client, user):
     html = client.get("/members/ada/").content.decode()
 
     assert "Countess" in html and "@ada" in html
+
+
+def queries(client, url):
+    """Return the page at ``url`` and the queries that drew it."""
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+        # Read now: the next request empties the connection's query log.
+        return page, list(captured.captured_queries)
+
+
+def test_the_board_costs_the_same_queries_with_one_member_or_many(client, user):
+    topic, _ = board_services.create_post(body="First", title="First", author=user)
+    urls = ["/board/", f"/board/t/{topic.pk}/"]
+    one = [len(queries(client, url)[1]) for url in urls]
+    for n in range(10):
+        member = User.objects.create_user(f"writer{n}", password="pw-1234567890")
+        board_services.create_post(body=f"Topic {n}", title=f"T{n}", author=member)
+        board_services.create_post(body=f"Reply {n}", topic=topic, author=member)
+    drawn = [queries(client, url) for url in urls]
+
+    assert 'href="/members/writer9/"' in drawn[0][0]
+    assert 'href="/members/writer9/"' in drawn[1][0]
+    assert [len(captured) for _page, captured in drawn] == one
