@@ -140,3 +140,14 @@ def test_the_board_costs_the_same_queries_with_one_member_or_many(client, user):
     assert 'href="/members/writer9/"' in drawn[0][0]
     assert 'href="/members/writer9/"' in drawn[1][0]
     assert [len(captured) for _page, captured in drawn] == one
+
+
+def test_the_chat_room_page_shows_the_username_beside_the_display_name(client, user):
+    room = chat_services.create_room(title="Lobby")
+    chat_services.post_message(room=room, text="Hello", author=user)
+    client.force_login(user)
+    save(client, "Countess")
+
+    page = client.get(room.get_absolute_url()).content.decode()
+
+    assert '<span class="author" title="@ada">Countess</span>' in page
