@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import audit, markup, moderators, names, queue
+from content import audit, markup, moderators, names, pages, queue
 from content.bans import active_ban, refuse_banned
 from content.events import publish_on_commit
 from content.models import ModeratedContent, Profile, Revision
@@ -190,6 +190,8 @@ def set_display_name(*, user, display_name, via):
         for model in apps.get_models():
             if issubclass(model, ModeratedContent):
                 model._default_manager.filter(author=user).update(display_name=shown)
+                # Cached pages of that part of the site show the old name.
+                pages.bump(model._meta.app_label)
     logger.info("display name of %s set via %s", user.get_username(), via)
     return profile
 

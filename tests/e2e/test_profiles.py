@@ -27,7 +27,9 @@ def test_a_member_chooses_a_display_name_and_their_post_shows_it(page, server):
         username
     )
 
-    page.locator(".whoami").get_by_role("link").click()
+    page.get_by_role("navigation", name="Site").get_by_role(
+        "link", name="Profile"
+    ).click()
     shown = f"Countess {uuid.uuid4().hex[:6]}"
     page.get_by_label("Display name").fill(shown)
     page.get_by_role("button", name="Save").click()

@@ -4,6 +4,7 @@ import pytest
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from board import services as board_services
@@ -151,3 +152,15 @@ def test_the_chat_room_page_shows_the_username_beside_the_display_name(client, u
     page = client.get(room.get_absolute_url()).content.decode()
 
     assert '<span class="author" title="@ada">Countess</span>' in page
+
+
+def test_a_guests_cached_board_page_shows_the_new_name(client, user):
+    board_services.create_post(body="Cached post", author=user)
+    guest = Client()
+    assert ">ada</a>" in guest.get("/board/").content.decode()
+    client.force_login(user)
+
+    save(client, "Countess")
+
+    page = guest.get("/board/").content.decode()
+    assert ">Countess</a>" in page and "@ada" in page
