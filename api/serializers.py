@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from board.models import Post
 from chat.models import Mention, Message, Room
-from content.models import AuditEntry, Ban, Report, Revision
+from content.models import AuditEntry, Ban, ModeratedContent, Report, Revision
 
 CLIENT_ID_HELP = (
     "Optional key, chosen by the client, that makes a retried create safe: "
@@ -171,7 +171,8 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     author = serializers.CharField(
         source="display_name",
         read_only=True,
-        help_text="The name shown with the item (the username for members).",
+        help_text="The name shown with the item: a member's display name (their "
+        "username if they chose none; it follows later changes), or a guest's name.",
     )
     html = serializers.CharField(
         read_only=True,
@@ -553,12 +554,37 @@ class MeSerializer(serializers.Serializer):
         choices=["token", "session", "none"],
         help_text="How this request was authenticated.",
     )
+    display_name = serializers.CharField(
+        allow_null=True,
+        help_text="The name your posts and messages are shown under; empty "
+        "when that is your username; null when not logged in.",
+    )
+    email = serializers.EmailField(
+        allow_null=True,
+        allow_blank=True,
+        help_text="Your account's e-mail address (for password resets); null "
+        "when not logged in.",
+    )
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(
+        allow_blank=True,
+        max_length=ModeratedContent.NAME_MAX_LENGTH,
+        help_text="The name to show with your posts and messages, old and new, "
+        "instead of your username; empty to show your username. It may not "
+        "look like another member's name or the staff's.",
+    )
 
 
 class MemberSerializer(serializers.Serializer):
     """A member, as their page on the site shows them."""
 
     username = serializers.CharField()
+    display_name = serializers.CharField(
+        help_text="The name their posts and messages are shown under; empty "
+        "when that is their username."
+    )
     date_joined = serializers.DateTimeField(help_text="When the account was made.")
     is_moderator = serializers.BooleanField(
         help_text="May hide, edit and delete other people's posts and messages."
@@ -580,6 +606,7 @@ class MemberSerializer(serializers.Serializer):
         }
         return {
             "username": username,
+            "display_name": self.context["display_name"],
             "date_joined": self.fields["date_joined"].to_representation(
                 user.date_joined
             ),

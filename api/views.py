@@ -48,6 +48,7 @@ from api.serializers import (
     MeSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    MeUpdateSerializer,
     PostCreateSerializer,
     PostSerializer,
     PresenceSerializer,
@@ -68,8 +69,13 @@ from chat import services as chat_services
 from chat.models import Mention, Message, Room
 from content import bans, pages, reports
 from content.http import client_ip
-from content.models import AuditEntry, Ban, Report, Revision
-from content.services import clean_client_id, delete_item, edit_item
+from content.models import AuditEntry, Ban, Profile, Report, Revision
+from content.services import (
+    clean_client_id,
+    delete_item,
+    edit_item,
+    set_display_name,
+)
 
 ROOM_KEY_SECONDS = 24 * 60 * 60
 
@@ -744,12 +750,19 @@ class AuditEntryViewSet(ModerationRecordsMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class MeView(APIView):
-    """Who the caller is: anonymous, or a user and what they moderate."""
+    """
+    Who the caller is: anonymous, or a user and what they moderate. A member
+    changes their display name here (PATCH).
+    """
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=MeSerializer)
-    def get(self, request):
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    def _me(self, request):
         user = request.user
         moderates = [app for app in ("board", "chat") if is_moderator(user, app)]
         if not user.is_authenticated:
@@ -758,17 +771,38 @@ class MeView(APIView):
             auth = "token"
         else:
             auth = "session"
+        signed_in = user.is_authenticated
+        shown = Profile.objects.display_name_of(user) if signed_in else None
         return Response(
             MeSerializer(
                 {
-                    "authenticated": user.is_authenticated,
-                    "username": user.get_username() if user.is_authenticated else None,
+                    "authenticated": signed_in,
+                    "username": user.get_username() if signed_in else None,
+                    "display_name": shown,
+                    "email": user.email if signed_in else None,
                     "is_moderator": bool(moderates),
                     "moderates": moderates,
                     "auth": auth,
                 }
             ).data
         )
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return self._me(request)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = MeUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "display_name" in serializer.validated_data:
+            with service_errors():
+                set_display_name(
+                    user=request.user,
+                    display_name=serializer.validated_data["display_name"],
+                    via="api",
+                )
+        return self._me(request)
 
 
 class MemberView(APIView):
@@ -787,7 +821,11 @@ class MemberView(APIView):
         except get_user_model().DoesNotExist:
             raise exceptions.NotFound("No member has this name.") from None
         moderator = any(is_moderator(user, app) for app in ("board", "chat"))
-        context = {"request": request, "is_moderator": moderator}
+        context = {
+            "request": request,
+            "is_moderator": moderator,
+            "display_name": Profile.objects.display_name_of(user),
+        }
         return Response(MemberSerializer(user, context=context).data)
 
 

@@ -46,8 +46,9 @@ TOO_FAST = "You are posting too fast. Try again in {seconds}; your text is kept 
 def _readable(request):
     """The posts this reader may see: moderators see hidden ones too."""
     if moderates(request.user, Post):
-        return Post.objects.all()
-    return Post.objects.visible()
+        return Post.objects.select_related("author")
+    # The author's username is shown and linked beside the stored display name.
+    return Post.objects.visible().select_related("author")
 
 
 def _cursor(post):

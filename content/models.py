@@ -375,3 +375,33 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.group} v{self.version}"
+
+
+class ProfileQuerySet(models.QuerySet):
+    def display_name_of(self, user):
+        """Return ``user``'s display name, or "" when they show their username."""
+        return (
+            self.filter(user=user).values_list("display_name", flat=True).first() or ""
+        )
+
+
+class Profile(models.Model):
+    """
+    What a member chooses to show of themselves: a display name instead of
+    their username. Written only by ``content.services.set_display_name``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(
+        max_length=ModeratedContent.NAME_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Shown instead of the username; empty to show the username.",
+    )
+
+    objects = ProfileQuerySet.as_manager()
+
+    def __str__(self):
+        return self.display_name or self.user.get_username()

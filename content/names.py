@@ -10,9 +10,10 @@ table of confusable characters (confusables.txt, as the
 ``confusable_homoglyphs`` package ships it) maps each character to the
 prototype its look-alikes share, after NFKC normalisation and case folding.
 
-A guest may not take a name with the skeleton of a member's username, of a
-word that would pass for the site's staff (``NETSITE_RESERVED_NAMES``), or of
-the name ``manage.py say`` posts under (``SYSTEM_NAME``).
+A guest may not take a name with the skeleton of a member's username or
+display name, of a word that would pass for the site's staff
+(``NETSITE_RESERVED_NAMES``), or of the name ``manage.py say`` posts under
+(``SYSTEM_NAME``); nor may a member take one as their display name.
 """
 
 import functools
@@ -22,6 +23,8 @@ from confusable_homoglyphs.confusables import confusables_data
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+
+from content.models import Profile
 
 # Who ``manage.py say`` posts as by default.
 SYSTEM_NAME = "system"
@@ -104,22 +107,28 @@ def _reserved(words):
     return frozenset(skeleton(word) for word in (*words, SYSTEM_NAME))
 
 
-def owner_of(name):
+def owner_of(name, *, ignore=None):
     """
-    Return who a guest's ``name`` would pass for: ``"staff"`` for a reserved
-    word or the system name, ``"member"`` for a member's username, or
-    ``None`` when the name is free.
+    Return who ``name`` would pass for: ``"staff"`` for a reserved word or
+    the system name, ``"member"`` for a member's username or display name,
+    or ``None`` when the name is free. The names of ``ignore`` (a user) do
+    not count: a member may keep a name that looks like their own.
     """
     own = skeleton(name)
     if own in reserved_words():
         return "staff"
-    # Every username is compared, as a skeleton cannot be looked up in an
-    # index of the usernames as typed; skeletons are cached per process, so
-    # a check costs one read of the username column.
+    # Every name is compared, as a skeleton cannot be looked up in an index
+    # of the names as typed; skeletons are cached per process, so a check
+    # costs one read of the username column and one of the display names.
     user_model = get_user_model()
-    usernames = user_model._default_manager.values_list(
-        user_model.USERNAME_FIELD, flat=True
-    )
-    if any(skeleton(username) == own for username in usernames.iterator()):
-        return "member"
+    users = user_model._default_manager.all()
+    profiles = Profile.objects.exclude(display_name="")
+    if ignore is not None:
+        users = users.exclude(pk=ignore.pk)
+        profiles = profiles.exclude(user_id=ignore.pk)
+    usernames = users.values_list(user_model.USERNAME_FIELD, flat=True)
+    shown = profiles.values_list("display_name", flat=True)
+    for taken in (usernames, shown):
+        if any(skeleton(other) == own for other in taken.iterator()):
+            return "member"
     return None

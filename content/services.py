@@ -26,20 +26,22 @@ import logging
 import re
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import audit, markup, moderators, names, queue
+from content import audit, markup, moderators, names, pages, queue
 from content.bans import active_ban, refuse_banned
 from content.events import publish_on_commit
-from content.models import ModeratedContent, Revision
+from content.models import ModeratedContent, Profile, Revision
 
 # What no stored text may hold: NUL, which PostgreSQL refuses, and lone
 # surrogates, which are not characters and cannot be encoded (a JSON "\ud800"
 # decodes to one). Names and client ids hold no control characters either.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+logger = logging.getLogger(__name__)
 UNSTORABLE_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -134,10 +136,64 @@ def author_and_name(author, display_name):
     which may not pass for a member or the staff (``refuse_reserved_name``).
     """
     if author is not None and author.is_authenticated:
-        return author, author.get_username()[: ModeratedContent.NAME_MAX_LENGTH]
+        return author, shown_name(author)
     name = clean_display_name(display_name)
     refuse_reserved_name(name)
     return None, name
+
+
+def shown_name(user):
+    """Return the name a member's items carry: their display name, if set."""
+    limit = ModeratedContent.NAME_MAX_LENGTH
+    return Profile.objects.display_name_of(user) or user.get_username()[:limit]
+
+
+def set_display_name(*, user, display_name, via):
+    """
+    Set the name ``user`` is shown under (empty: their username), and carry it
+    to everything they wrote, one UPDATE per kind of item, so that reading a
+    page never looks the name up.
+
+    The name may not pass for the staff, the system or another member (their
+    username or display name), in any case or look-alike letters
+    (``content.names``); the member's own username is always theirs.
+    """
+    refuse_banned(user=user)
+    name = " ".join((display_name or "").split())
+    limit = ModeratedContent.NAME_MAX_LENGTH
+    if len(name) > limit:
+        raise invalid("display_name", f"Keep names to {limit} characters.", "too_long")
+    refuse_unstorable("display_name", name, UNSTORABLE_IN_NAMES)
+    if name and names.skeleton(name) != names.skeleton(user.get_username()):
+        owner = names.owner_of(name, ignore=user)
+        if owner == "staff":
+            raise invalid(
+                "display_name",
+                f"“{name}” is reserved for the site and its staff: choose "
+                "another name.",
+                "reserved_name",
+            )
+        if owner == "member":
+            raise invalid(
+                "display_name",
+                f"“{name}” is another member's name, or looks like it: choose "
+                "another name.",
+                "reserved_name",
+            )
+    with transaction.atomic():
+        profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+        if profile.display_name == name:
+            return profile
+        profile.display_name = name
+        profile.save(update_fields=["display_name"])
+        shown = name or user.get_username()[:limit]
+        for model in apps.get_models():
+            if issubclass(model, ModeratedContent):
+                model._default_manager.filter(author=user).update(display_name=shown)
+                # Cached pages of that part of the site show the old name.
+                pages.bump(model._meta.app_label)
+    logger.info("display name of %s set via %s", user.get_username(), via)
+    return profile
 
 
 def clean_text(model, text):

@@ -1,5 +1,6 @@
 """
-Self-service accounts: changing and resetting a password.
+Self-service accounts: the name a member is shown under, and changing and
+resetting a password.
 
 The pages are Django's own views (``django.contrib.auth.views``) drawn with
 netsite's account-form template. A reset request answers the same whether or
@@ -9,12 +10,21 @@ limited per client address and per address asked for
 mail server: over the limit, the form says when to try again, with a 429.
 """
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods
 
-from content.http import count_form_write, too_many
+from content.bans import Banned
+from content.http import HttpResponseSeeOther, count_form_write, too_many
+from content.models import ModeratedContent, Profile
 from content.ratelimit import check_rate
+from content.services import add_to_form, set_display_name
 from content.words import counted
 
 ACCOUNT_FORM = "registration/account.html"
@@ -113,3 +123,54 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
         "intro": "Your new password is set. You stay logged in here; other "
         "browsers logged in to your account are logged out.",
     }
+
+
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        required=False,
+        max_length=ModeratedContent.NAME_MAX_LENGTH,
+        help_text="Shown with your posts and messages, old and new, instead of "
+        "your username (which stays on your page and beside the name). Leave "
+        "empty to be shown as your username.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request):
+    """Let a member choose the name they are shown under."""
+    user = request.user
+    status = 200
+    if request.method == "POST":
+        form = DisplayNameForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                set_display_name(
+                    user=user,
+                    display_name=form.cleaned_data["display_name"],
+                    via="web",
+                )
+            except Banned as error:
+                form.add_error(None, error.message)
+                status = 403
+            except ValidationError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, "Display name saved.")
+                return HttpResponseSeeOther(reverse("profile"))
+    else:
+        current = Profile.objects.filter(user=user).first()
+        form = DisplayNameForm(
+            initial={"display_name": current.display_name if current else ""}
+        )
+    context = {
+        "heading": "Your profile",
+        "intro": f"Your username is {user.get_username()}.",
+        "button": "Save",
+        "form": form,
+        "password_link": True,
+        "member_link": True,
+    }
+    return render(request, ACCOUNT_FORM, context, status=status)

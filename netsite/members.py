@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from board.models import Post
 from chat.models import Message
 from content.http import BadRequest
+from content.models import Profile
 from content.moderators import moderates
 
 PAGE_SIZE = 20
@@ -66,6 +67,7 @@ def member(request, username):
         "netsite/member.html",
         {
             "member": user,
+            "display_name": Profile.objects.display_name_of(user),
             "moderator": is_moderator(user),
             "posts": posts,
             "older_posts": older_posts,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("lab/", include("netsite.lab.urls")),
     path("members/<str:username>/", members.member, name="member"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/profile/", accounts.profile, name="profile"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

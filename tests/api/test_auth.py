@@ -20,6 +20,8 @@ def test_a_token_from_the_token_endpoint_authenticates(author):
     assert me == {
         "authenticated": True,
         "username": "ada",
+        "display_name": "",
+        "email": "",
         "is_moderator": False,
         "moderates": [],
         "auth": "token",
@@ -72,6 +74,8 @@ def test_me_tells_an_anonymous_caller_so(anon):
         "is_moderator": False,
         "moderates": [],
         "auth": "none",
+        "display_name": None,
+        "email": None,
     }
 
 

@@ -78,7 +78,7 @@ def test_authors_names_on_the_board_link_to_their_page_but_guests_do_not(client,
 
     html = client.get("/board/").content.decode()
 
-    assert '<a class="author" href="/members/ada/">ada</a>' in html
+    assert '<a class="author" href="/members/ada/" title="@ada">ada</a>' in html
     assert '<span class="author">Zoë</span>' in html
 
 
