@@ -108,14 +108,14 @@ def cached_page(request, render, *, groups, variant="", stamp=None):
     value is part of the key (the newest id: rows added without the services,
     by a script's ``bulk_create``, still reach the page).
 
-    A page with no one-time form key in it (no post form: guests may not
-    post) is the same for every reader without an account but for its CSRF
-    tokens, which stay valid as long as the reader's CSRF secret does: it
-    carries an ETag, the hash of the page and of that secret, and a repeat
-    visit that still has both gets a 304. A page with a post form never
-    does: its one-time key would come back to a second tab that already
-    holds it, and the second of two posts would be taken for a retry of the
-    first.
+    The page is the same for every reader without an account but for its
+    CSRF tokens, which stay valid as long as the reader's CSRF secret does,
+    and its one-time form keys: it carries an ETag, the hash of the page and
+    of that secret, and a repeat visit that still has both gets a 304. The
+    browser then shows the copy it has, form key included; a key that comes
+    back with a text other than the one first stored under it makes a new
+    item (content.services.create_item), so two tabs sharing one copy never
+    lose the second post to the first.
     """
     if not cacheable(request):
         return render()
@@ -130,15 +130,13 @@ def cached_page(request, render, *, groups, variant="", stamp=None):
             rf"\g<1>{KEY_SLOT}\g<2>",
             TOKEN.sub(rf"\g<1>{CSRF_SLOT}\g<2>", content),
         )
-        etag = None if KEY_SLOT in stored else _hash(stored)
+        etag = _hash(stored)
         STORE.set(key, (stored, response["Content-Type"], etag))
     else:
         stored, content_type, etag = page
         head, *rest = stored.replace(CSRF_SLOT, get_token(request)).split(KEY_SLOT)
         content = head + "".join(new_form_key() + part for part in rest)
         response = HttpResponse(content, content_type=content_type)
-    if etag is None:
-        return response
     if CSRF_SLOT in stored:
         etag = _hash(etag + request.META["CSRF_COOKIE"])
     etag = response["ETag"] = quote_etag(etag)

@@ -233,6 +233,11 @@ def set_text(item, text):
         setattr(item, field, value)
 
 
+def _same_text(stored, new):
+    field = type(new).TEXT_FIELD
+    return getattr(stored, field) == getattr(new, field)
+
+
 def create_item(
     model,
     *,
@@ -253,12 +258,14 @@ def create_item(
     ``display_name``; ``address`` is where the writer is (a guest's is kept
     with the item, for moderators). A banned writer is refused with
     ``content.bans.Banned``. A ``client_id`` already stored under the model's
-    ``RETRY_KEY`` returns the item stored then, with ``created`` false,
-    instead of a second copy: a unique constraint over the key guarantees it,
-    even for two copies of one retry racing each other. ``shown(item)`` is the
-    ``(group, event)`` that tells open pages; ``fields`` are the model's own
-    (a room); ``prepare(item)``, if given, completes the new item just before
-    it is saved, its ``created`` moment set.
+    ``RETRY_KEY`` with the same text returns the item stored then, with
+    ``created`` false, instead of a second copy: a unique constraint over the
+    key guarantees it, even for two copies of one retry racing each other. The
+    same key with another text is a new item, stored without the key.
+    ``shown(item)`` is the ``(group, event)`` that tells open pages;
+    ``fields`` are the model's own (a room); ``prepare(item)``, if given,
+    completes the new item just before it is saved, its ``created`` moment
+    set.
     """
     refuse_banned(user=author, address=address)
     if author is None or not author.is_authenticated:
@@ -280,7 +287,13 @@ def create_item(
         with transaction.atomic():
             existing = retry.first() if retry is not None else None
             if existing is not None:
-                return existing, False
+                if _same_text(existing, item):
+                    return existing, False
+                # The key came back with another text: not a retry but a
+                # second item written on another copy of the same form (two
+                # tabs showing one page the browser revalidated). It is
+                # stored, without the key that already names the first.
+                item.client_id = retry = None
             item.created = timezone.now()
             if prepare is not None:
                 prepare(item)

@@ -1,14 +1,16 @@
 """
 SIGTERM under write load: what systemd does on every deploy.
 
-Writers through all three doors keep writing while idle sockets listen on a
-chat room, the board stream and the echo endpoint. The server gets SIGTERM at
+Writers through all three doors keep writing while sockets listen on a chat
+room, the board stream and the echo endpoint, reading what comes as a page
+does. The server gets SIGTERM at
 a random moment and must exit within SHUTDOWN_LIMIT seconds, every time; each
 open socket must get a close frame with 1001 ("going away"), so that clients
 reconnect at once; and after a restart every acknowledged write is there once.
 """
 
 import collections
+import concurrent.futures
 import random
 import time
 
@@ -28,11 +30,22 @@ def run(run):
     ledger = writers.Ledger()
     durations = []
     closes = collections.Counter()
-    with run.site("shutdown", **UNLIMITED) as site:
+    with (
+        run.site("shutdown", **UNLIMITED) as site,
+        concurrent.futures.ThreadPoolExecutor(len(LISTENERS)) as pool,
+    ):
         for attempt in range(1, tries + 1):
             if attempt > 1:
                 site.start()
             listeners = [RawSocket(site.ws_url + path) for path in LISTENERS]
+            # The listeners read all along, as an open page does, so that
+            # what they see at the end is the server's doing and not a
+            # backlog of their own (readers that stall are the "stalled"
+            # area's): each read ends at the close frame, or the drop.
+            reads = [
+                pool.submit(listener.drain, timeout=PATIENCE + 5)
+                for listener in listeners
+            ]
             stop, threads = writers.start(
                 site, ledger, doors=DOORS, label=f"term-{attempt}"
             )
@@ -41,8 +54,8 @@ def run(run):
             stop.set()
             for thread in threads:
                 thread.join(60)
-            for listener in listeners:
-                state, code = listener.drain(timeout=5)
+            for listener, read in zip(listeners, reads, strict=True):
+                state, code = read.result()
                 closes[f"close {code}" if state == "closed" else state] += 1
                 listener.close()
             shown = "hung" if durations[-1] is None else f"{durations[-1]:.1f} s"

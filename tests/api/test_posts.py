@@ -75,6 +75,18 @@ def test_a_retry_with_the_same_client_id_returns_the_first_post(author, client_f
 
 
 @pytest.mark.django_db
+def test_the_same_key_with_another_text_is_another_post(author, client_for):
+    client = client_for(author)
+    first = client.post("/api/posts/", {"body": "once", "client_id": "k-1"})
+    other = client.post("/api/posts/", {"body": "another", "client_id": "k-1"})
+
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert other.json()["id"] != first.json()["id"]
+    assert other.json()["client_id"] is None
+    assert Post.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_post(
     author, client_for
 ):
