@@ -17,6 +17,7 @@ and the raw figures to bench/results/. bench/README.md explains them.
 import argparse
 import datetime
 import http.client
+import http.cookies
 import json
 import os
 import resource
@@ -280,7 +281,11 @@ class Bench:
         self.revalidation = self.check_revalidation()
 
     def check_revalidation(self):
-        """Return what a repeat visit of /board/ gets: 304 when it revalidates."""
+        """
+        Return what a repeat visit of /board/ gets, sent as a browser sends
+        it (with the validators and the cookies of the first answer): 304
+        when it revalidates.
+        """
         _, headers, _ = self.fetch("netsite", "/board/")
         validators = {
             "If-None-Match": headers.get("ETag"),
@@ -289,7 +294,13 @@ class Bench:
         validators = {k: v for k, v in validators.items() if v}
         if not validators:
             return {"validators": [], "status": None}
-        status = self.fetch("netsite", "/board/", headers=validators)[0]
+        cookies = http.cookies.SimpleCookie()
+        for line in headers.get_all("Set-Cookie") or []:
+            cookies.load(line)
+        sent = "; ".join(f"{name}={m.value}" for name, m in cookies.items())
+        status = self.fetch(
+            "netsite", "/board/", headers={**validators, "Cookie": sent}
+        )[0]
         return {"validators": sorted(validators), "status": status}
 
     def stop(self):
