@@ -278,36 +278,37 @@ def create_item(
         **text_fields(model, text),
         **fields,
     )
-    retry = None
-    if item.client_id is not None:
-        retry = model.objects.filter(
-            **{key: getattr(item, key) for key in model.RETRY_KEY}
-        )
     try:
-        with transaction.atomic():
-            existing = retry.first() if retry is not None else None
-            if existing is not None:
-                if _same_text(existing, item):
-                    return existing, False
-                # The key came back with another text: not a retry but a
-                # second item written on another copy of the same form (two
-                # tabs showing one page the browser revalidated). It is
-                # stored, without the key that already names the first.
-                item.client_id = retry = None
-            item.created = timezone.now()
-            if prepare is not None:
-                prepare(item)
-            item.save(force_insert=True)
-            publish_on_commit(*shown(item))
+        return _store(item, shown, prepare), True
     except IntegrityError:
-        # Another copy of this retry was stored between the lookup and the
-        # insert, and the constraint kept this one out: that copy is the
-        # answer. (Anything else, such as a room deleted meanwhile, is raised.)
-        existing = retry.first() if retry is not None else None
+        # Stored first and looked up only when the unique constraint over the
+        # key refuses it: a retry is rare, a new item one query cheaper.
+        if item.client_id is None:
+            raise  # not the key (a room deleted meanwhile, say)
+        existing = model.objects.filter(
+            **{key: getattr(item, key) for key in model.RETRY_KEY}
+        ).first()
         if existing is None:
             raise
+    if _same_text(existing, item):
         return existing, False
-    return item, True
+    # The key came back with another text: not a retry but a second item
+    # written on another copy of the same form (two tabs showing one page
+    # the browser revalidated). It is stored, without the key that already
+    # names the first.
+    item.client_id = None
+    return _store(item, shown, prepare), True
+
+
+def _store(item, shown, prepare):
+    """Insert ``item`` in a transaction of its own and tell open pages on commit."""
+    with transaction.atomic():
+        item.created = timezone.now()
+        if prepare is not None:
+            prepare(item)
+        item.save(force_insert=True)
+        publish_on_commit(*shown(item))
+    return item
 
 
 class ChangeRefused(PermissionDenied):

@@ -229,3 +229,29 @@ async def test_banning_a_guest_address_closes_guest_sockets_from_it(moderator):
             await socket.disconnect()
     with pytest.raises(bans.Banned):
         await sync_to_async(post_message)(room=room, text="x", address="10.0.0.66")
+
+
+def test_the_ban_in_force_is_the_one_the_queryset_names(user, moderator):
+    """``active_ban``'s own query agrees with ``Ban.objects.active()``."""
+    now = timezone.now()
+    assert bans.active_ban(user=user) is None
+    for expires, lifted_at in [
+        (now - timedelta(seconds=1), None),  # over
+        (None, now),  # lifted
+        (now + timedelta(hours=1), now),  # lifted before its end
+    ]:
+        Ban.objects.create(
+            user=user, reason="r", created=now, expires=expires, lifted_at=lifted_at
+        )
+        assert not Ban.objects.active().filter(user=user).exists()
+        assert bans.active_ban(user=user) is None
+    older = Ban.objects.create(user=user, reason="r", created=now - timedelta(1))
+    newer = Ban.objects.create(
+        user=user, reason="r", created=now, expires=now + timedelta(minutes=1)
+    )
+    assert list(Ban.objects.active().filter(user=user)) == [newer, older]
+    assert bans.active_ban(user=user) == newer
+    Ban.objects.create(address="10.0.0.9", reason="r", created=now)
+    assert bans.active_ban(address="10.0.0.9").address == "10.0.0.9"
+    assert bans.active_ban(address="10.0.0.8") is None
+    assert bans.active_ban(user=user, address="10.0.0.9") == newer
