@@ -664,6 +664,13 @@ class LayerEventDispatchMixin:
                 await self.dispatch(
                     await layer.receive_either(self.channel_name, inbox)
                 )
+                # One turn of the event loop between two events, as Channels'
+                # loop takes: what was queued while this consumer was busy
+                # comes out without a pause otherwise, and the server writes
+                # its frames only when the loop turns, so a backlog of a few
+                # hundred lands in the send buffer at once and overruns its
+                # bound (4409) however fast the client reads.
+                await asyncio.sleep(0)
         except StopConsumer:
             pass
         finally:

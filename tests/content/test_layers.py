@@ -583,3 +583,45 @@ async def test_a_consumer_that_falls_behind_is_closed_with_4409(inbox):
             }
         finally:
             await member.disconnect()
+
+
+class TurnCountingRoomConsumer(RoomConsumer):
+    """Notes, for each event it sends, how many event-loop turns had passed."""
+
+    turns = turns_seen = None  # set by the test
+
+    async def chat_message(self, event):
+        self.turns_seen.append(self.turns[0])
+        await super().chat_message(event)
+
+
+# Channels closes stale DB connections on connect: that counts as DB access.
+@pytest.mark.django_db(transaction=True)
+@both_receive_loops
+async def test_a_backlog_goes_out_one_event_per_turn_of_the_event_loop(inbox):
+    # The server writes a frame to its socket only when the loop turns: a
+    # backlog sent in one go would land in the send buffer all at once.
+    layer = FanoutInMemoryChannelLayer()
+    app = TurnCountingRoomConsumer.as_asgi()
+    turns = TurnCountingRoomConsumer.turns = [0]
+    TurnCountingRoomConsumer.turns_seen = seen = []
+
+    async def count_turns():
+        while True:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    with override_layer(layer):
+        member = communicator(app, "/ws/room/", inbox=inbox)
+        counter = asyncio.ensure_future(count_turns())
+        try:
+            assert (await member.connect())[0]
+            for number in range(20):  # queued before the consumer runs again
+                await layer.group_send("room", chat_event(number))
+            for number in range(20):
+                assert await member.receive_from(GUARD) == f'{{"id": {number}}}'
+            assert len(seen) == 20
+            assert seen == sorted(set(seen))  # each on a turn of its own
+        finally:
+            counter.cancel()
+            await member.disconnect()
