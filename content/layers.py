@@ -49,18 +49,27 @@ the server offers to send frames synchronously (netsite's server does, as an
 ASGI extension); the consumer decides per event whether its frame may go as
 it is (``forwards_now``).
 
+**Idle connections.** Most sockets sit idle most of the time, by the
+thousand, so what each one keeps counts. A mailbox is an ``Inbox``, which
+holds nothing until an event is queued or a reader waits; where the server
+gives the application an ``Inbox`` as its input too (netsite's does), the
+consumer waits for its client and its channel with one future
+(``receive_either``) instead of Channels' two tasks and an ``asyncio.wait``.
+
 Unlike the stock layers, group memberships do not expire after
 ``group_expiry``: a member leaves with ``group_discard`` or when the sweep
 finds it gone, never silently while it is still reading.
 """
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
+from collections import deque
 
-from channels.exceptions import ChannelFull
-from channels.layers import InMemoryChannelLayer
+from channels.exceptions import ChannelFull, StopConsumer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
     RedisPubSubLoopLayer,
@@ -84,27 +93,90 @@ SEND_TEXT_NOW = "netsite.websocket.send_text_now"
 OVERFLOW = {"type": "layer.overflow"}
 
 
-class _Mailbox:
+class Inbox:
+    """
+    A first-in first-out queue of a connection's events, lean for the
+    thousands that sit idle: ``asyncio.Queue`` keeps four deques and an event
+    from the start (some 3 KB), this keeps nothing until an event is queued
+    or a reader waits. The ``asyncio.Queue`` methods a reader and a writer
+    use, unbounded (a caller that needs a bound checks ``qsize()``).
+    """
+
+    __slots__ = ("_items", "_readers")
+
+    def __init__(self):
+        self._items = None  # a deque while anything is queued
+        self._readers = None  # futures of the readers waiting, while any are
+
+    def qsize(self):
+        return len(self._items) if self._items else 0
+
+    def empty(self):
+        return not self._items
+
+    def put_nowait(self, item):
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        readers, self._readers = self._readers, None
+        for reader in readers or ():
+            if not reader.done():
+                reader.set_result(None)
+
+    def get_nowait(self):
+        if not self._items:
+            raise asyncio.QueueEmpty
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def wake(self, reader):
+        """Have the next ``put_nowait`` set the result of future ``reader``."""
+        if self._readers is None:
+            self._readers = []
+        self._readers.append(reader)
+
+    def forget(self, reader):
+        """Undo ``wake(reader)`` if it is still pending."""
+        if self._readers is not None and reader in self._readers:
+            self._readers.remove(reader)
+            if not self._readers:
+                self._readers = None
+
+    async def get(self):
+        while not self._items:
+            reader = asyncio.get_running_loop().create_future()
+            self.wake(reader)
+            try:
+                await reader
+            finally:
+                self.forget(reader)
+        return self.get_nowait()
+
+
+class _Mailbox(Inbox):
     """The queue of one channel plus what the sweep needs to judge it."""
 
     __slots__ = (
-        "queue",
         "overflowed",
         "received",
         "seen",
         "waiting",
         "stale",
         "sink",
+        "inbox_turn",
     )
 
-    def __init__(self, capacity):
-        self.queue = asyncio.Queue(maxsize=capacity)
+    def __init__(self):
+        super().__init__()
         self.sink = None  # (event) -> bool: forwarded without queueing
         self.overflowed = False
         self.received = 0  # events taken out, ever
         self.seen = None  # ``received`` at the previous sweep, if it saw this
         self.waiting = 0  # receive() calls awaiting this mailbox now
         self.stale = False  # idle at the previous sweep too
+        self.inbox_turn = False  # receive_either: the client's input next
 
 
 class _LocalFanout:
@@ -128,7 +200,7 @@ class _LocalFanout:
     def _mailbox(self, channel):
         box = self.mailboxes.get(channel)
         if box is None:
-            box = self.mailboxes[channel] = _Mailbox(self.capacity)
+            box = self.mailboxes[channel] = _Mailbox()
         return box
 
     def _join(self, key, channel):
@@ -175,19 +247,18 @@ class _LocalFanout:
             sink = box.sink
             # Forwarded when its consumer waits for the next event (it has
             # handled the previous one) and nothing is queued ahead of it.
-            if sink and box.waiting and not box.queue.qsize() and sink(message):
+            if sink and box.waiting and box.empty() and sink(message):
                 continue
-            try:
-                box.queue.put_nowait(message)
-            except asyncio.QueueFull:
+            if box.qsize() >= self.capacity:
                 self._overflow(channel, box, reason="full")
+            else:
+                box.put_nowait(message)
 
     def _overflow(self, channel, box, *, reason):
-        queue = box.queue
-        dropped = queue.qsize()
-        while not queue.empty():
-            queue.get_nowait()
-        queue.put_nowait(OVERFLOW)
+        dropped = box.qsize()
+        while not box.empty():
+            box.get_nowait()
+        box.put_nowait(OVERFLOW)
         box.overflowed = True
         self.overflows += 1
         logger.warning(
@@ -224,13 +295,49 @@ class _LocalFanout:
         box = self._mailbox(channel)
         box.waiting += 1
         try:
-            message = await box.queue.get()
+            message = await box.get()
         finally:
             box.waiting -= 1
+        return self._took(box, message)
+
+    def _took(self, box, message):
         box.received += 1
         if message is OVERFLOW:
             box.overflowed = False
         return message
+
+    async def _receive_either(self, channel, inbox):
+        """
+        The next message for the consumer of ``channel``: what its client
+        sent (``inbox``, the connection's input) or the next in the channel's
+        mailbox, in turn when both have some. One future waits on both,
+        where Channels' receive loop keeps a task and a wait of its own per
+        source for each idle connection.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            # Fetched anew each time (a sweep may have dropped it), and made
+            # before anything is taken: a sink attaches only to a mailbox.
+            box = self._mailbox(channel)
+            # Both sources in turn while both have something: a client that
+            # keeps sending never starves its own room of its events, nor
+            # the other way round.
+            if not inbox.empty() and (box.empty() or box.inbox_turn):
+                box.inbox_turn = False
+                return inbox.get_nowait()
+            if not box.empty():
+                box.inbox_turn = True
+                return self._took(box, box.get_nowait())
+            reader = loop.create_future()
+            inbox.wake(reader)
+            box.wake(reader)
+            box.waiting += 1
+            try:
+                await reader
+            finally:
+                box.waiting -= 1
+                inbox.forget(reader)
+                box.forget(reader)
 
     def _maybe_sweep(self):
         now = time.monotonic()
@@ -241,7 +348,7 @@ class _LocalFanout:
 
     def _sweep(self):
         for channel, box in list(self.mailboxes.items()):
-            if box.queue.empty():
+            if box.empty():
                 idle = not box.waiting and channel not in self.memberships
                 if idle and box.stale:
                     self._forget(channel)
@@ -302,14 +409,24 @@ class FanoutInMemoryChannelLayer(_LocalFanout, InMemoryChannelLayer):
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_channel_name(channel)
         self._maybe_sweep()
-        try:
-            self._mailbox(channel).queue.put_nowait(message)
-        except asyncio.QueueFull:
-            raise ChannelFull(channel) from None
+        box = self._mailbox(channel)
+        if box.qsize() >= self.capacity:
+            raise ChannelFull(channel)
+        box.put_nowait(message)
 
     async def receive(self, channel):
         self.require_valid_channel_name(channel)
         return await self._receive(channel)
+
+    async def receive_either(self, channel, inbox):
+        """The next message from ``inbox`` or else ``channel`` (``_receive_either``)."""
+        self.require_valid_channel_name(channel)
+        return await self._receive_either(channel, inbox)
+
+    async def forget_channel(self, channel):
+        """The consumer of ``channel`` is gone: drop its mailbox."""
+        if channel not in self.memberships:
+            self.mailboxes.pop(channel, None)
 
     async def group_add(self, group, channel):
         self.require_valid_group_name(group)
@@ -404,19 +521,31 @@ class _FanoutRedisLoopLayer(_LocalFanout, RedisPubSubLoopLayer):
         await self._get_shard(channel).subscribe(channel)
 
     async def receive(self, channel):
+        return await self._subscribed(channel, lambda: self._receive(channel))
+
+    async def receive_either(self, channel, inbox):
+        return await self._subscribed(
+            channel, lambda: self._receive_either(channel, inbox)
+        )
+
+    async def _subscribed(self, channel, receive):
         if channel not in self.mailboxes:
             await self._subscribe(channel)
         try:
-            return await self._receive(channel)
+            return await receive()
         except (TimeoutError, asyncio.CancelledError, GeneratorExit):
             # As in channels-redis: a cancelled receive means the consumer
             # is leaving, and its channel with it.
-            self.mailboxes.pop(channel, None)
-            try:
-                await self._get_shard(channel).unsubscribe(channel)
-            except BaseException:
-                logger.exception("could not unsubscribe %s", channel)
+            await self.forget_channel(channel)
             raise
+
+    async def forget_channel(self, channel):
+        """The consumer of ``channel`` is gone: drop its mailbox, unsubscribe."""
+        self.mailboxes.pop(channel, None)
+        try:
+            await self._get_shard(channel).unsubscribe(channel)
+        except BaseException:
+            logger.exception("could not unsubscribe %s", channel)
 
     async def group_add(self, group, channel):
         if channel not in self.mailboxes:
@@ -474,6 +603,12 @@ class FanoutRedisChannelLayer(RedisPubSubChannelLayer):
     def detach(self, channel):
         self._get_layer().detach(channel)
 
+    async def receive_either(self, channel, inbox):
+        return await self._get_layer().receive_either(channel, inbox)
+
+    async def forget_channel(self, channel):
+        await self._get_layer().forget_channel(channel)
+
 
 class LayerEventDispatchMixin:
     """
@@ -507,6 +642,39 @@ class LayerEventDispatchMixin:
 
     layer_events = frozenset()
     _handling = 0  # dispatches under way (Channels runs one at a time)
+
+    async def __call__(self, scope, receive, send):
+        """
+        Channels' ``AsyncConsumer.__call__``, with one wait on both sources
+        (``receive_either``) where the server's input is an ``Inbox`` and the
+        layer is one of these: Channels' ``await_many_dispatch`` keeps two
+        tasks and an ``asyncio.wait`` for every idle connection.
+        """
+        inbox = getattr(receive, "__self__", None)
+        layer = get_channel_layer(self.channel_layer_alias)
+        if not isinstance(inbox, Inbox) or not hasattr(layer, "receive_either"):
+            return await super().__call__(scope, receive, send)
+        self.scope = scope
+        self.channel_layer = layer
+        self.channel_name = await layer.new_channel()
+        self.channel_receive = functools.partial(layer.receive, self.channel_name)
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(
+                    await layer.receive_either(self.channel_name, inbox)
+                )
+                # One turn of the event loop between two events, as Channels'
+                # loop takes: what was queued while this consumer was busy
+                # comes out without a pause otherwise, and the server writes
+                # its frames only when the loop turns, so a backlog of a few
+                # hundred lands in the send buffer at once and overruns its
+                # bound (4409) however fast the client reads.
+                await asyncio.sleep(0)
+        except StopConsumer:
+            pass
+        finally:
+            await layer.forget_channel(self.channel_name)
 
     async def dispatch(self, message):
         kind = message["type"]

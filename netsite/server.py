@@ -73,6 +73,7 @@ import asyncio
 import json
 import logging
 import time
+from functools import partial
 from html import escape
 
 from daphne import http_protocol, ws_protocol
@@ -83,7 +84,7 @@ from twisted.web import http
 from django.conf import settings
 
 from api.exceptions import TOO_LARGE, error_body
-from content.layers import SEND_TEXT_NOW
+from content.layers import SEND_TEXT_NOW, Inbox
 
 logger = logging.getLogger("netsite.server")
 
@@ -562,7 +563,27 @@ class Server(DaphneServer):
                 **(scope.get("extensions") or {}),
                 SEND_TEXT_NOW: protocol.send_text_now,
             }
+            return self._start_websocket_application(protocol, scope)
         return super().create_application(protocol, scope)
+
+    def _start_websocket_application(self, protocol, scope):
+        """
+        daphne's ``create_application`` with an ``Inbox`` for what the client
+        sends instead of an ``asyncio.Queue``: a WebSocket may stay open and
+        idle for hours, by the thousand.
+        """
+        assert "application_instance" not in self.connections[protocol]
+        inbox = Inbox()
+        scope.setdefault("asgi", {"version": "3.0"})
+        instance = self.application(
+            scope=scope, receive=inbox.get, send=partial(self.handle_reply, protocol)
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            instance
+        )
+        return inbox
 
     async def drain(self):
         """Stop listening, close sockets with 1001, wait for what is in flight."""

@@ -23,6 +23,7 @@ from content.layers import (
     SEND_TEXT_NOW,
     FanoutInMemoryChannelLayer,
     FanoutRedisChannelLayer,
+    Inbox,
     LayerEventDispatchMixin,
 )
 
@@ -57,6 +58,32 @@ def override_layer(layer, alias="fanout"):
         yield
     finally:
         channel_layers.backends.pop(alias, None)
+
+
+class ServerInput(Inbox):
+    """A connection's input as netsite's server gives it (plus the test's ``put``)."""
+
+    __slots__ = ()
+
+    async def put(self, message):
+        self.put_nowait(message)
+
+
+def communicator(app, path, *, inbox):
+    """
+    A test client of ``app``; with ``inbox``, its input is an ``Inbox`` as
+    under netsite's server, so the consumer waits on both sources with one
+    future (``receive_either``) instead of Channels' loop.
+    """
+    member = WebsocketCommunicator(app, path)
+    if inbox:
+        member._input_queue = ServerInput()
+    return member
+
+
+both_receive_loops = pytest.mark.parametrize(
+    "inbox", [False, True], ids=["channels-loop", "one-wait"]
+)
 
 
 def chat_event(number):
@@ -197,6 +224,72 @@ async def test_flush_forgets_every_member():
     await assert_nothing_else_queued(layer, [member])
 
 
+async def test_receive_either_takes_both_sources_in_turn():
+    layer = FanoutInMemoryChannelLayer()
+    [channel] = await join(layer, 1)
+    inbox = Inbox()
+    for number in range(3):
+        await layer.group_send("room", chat_event(number))
+        inbox.put_nowait({"type": "websocket.receive", "text": str(number)})
+
+    taken = [
+        await asyncio.wait_for(layer.receive_either(channel, inbox), GUARD)
+        for _ in range(6)
+    ]
+    sources = ["client" if m["type"] == "websocket.receive" else "room" for m in taken]
+    assert sources in (["room", "client"] * 3, ["client", "room"] * 3)
+    assert [m for m in taken if m["type"] == "chat.message"] == [
+        chat_event(number) for number in range(3)
+    ]
+
+
+async def test_receive_either_waits_for_whichever_comes_and_counts_as_waiting():
+    layer = FanoutInMemoryChannelLayer()
+    [channel] = await join(layer, 1)
+    inbox = Inbox()
+    for source in ("channel", "inbox"):
+        waiting = asyncio.ensure_future(layer.receive_either(channel, inbox))
+        await asyncio.sleep(0)
+        assert layer.mailboxes[channel].waiting == 1  # a sink may take events
+        if source == "channel":
+            await layer.group_send("room", chat_event(2))
+            assert await asyncio.wait_for(waiting, GUARD) == chat_event(2)
+        else:
+            inbox.put_nowait({"type": "websocket.disconnect"})
+            assert await asyncio.wait_for(waiting, GUARD) == {
+                "type": "websocket.disconnect"
+            }
+        assert layer.mailboxes[channel].waiting == 0
+
+
+async def test_a_cancelled_receive_either_takes_nothing_from_either_source():
+    layer = FanoutInMemoryChannelLayer()
+    [channel] = await join(layer, 1)
+    inbox = Inbox()
+    waiting = asyncio.ensure_future(layer.receive_either(channel, inbox))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    inbox.put_nowait({"type": "websocket.disconnect"})
+    await layer.group_send("room", chat_event(3))
+
+    assert inbox.qsize() == 1
+    assert await receive(layer, channel) == chat_event(3)
+
+
+async def test_forget_channel_drops_the_mailbox_of_a_member_that_left():
+    layer = FanoutInMemoryChannelLayer()
+    [channel] = await join(layer, 1)
+    await layer.send(channel, {"type": "test.marker"})
+    await layer.forget_channel(channel)  # still a member of a group: kept
+    assert await receive(layer, channel) == {"type": "test.marker"}
+    await layer.group_discard("room", channel)
+    await layer.forget_channel(channel)
+
+    assert channel not in layer.mailboxes
+
+
 def test_the_site_uses_the_fanout_layer_and_its_health_check_passes(client, db):
     assert isinstance(get_channel_layer(), FanoutInMemoryChannelLayer)
 
@@ -292,6 +385,18 @@ async def test_redis_direct_send_reaches_a_channel_of_another_process(
     await first.send(channel, {"type": "healthz.ping", "token": "abc"})
 
     assert await receive(second, channel) == {"type": "healthz.ping", "token": "abc"}
+
+
+async def test_redis_receive_either_gets_a_group_event_from_another_process(
+    processes, redis_client
+):
+    here, there = processes
+    [channel] = await join(here, 1)
+    await wait_for_subscribers(redis_client, "asgi__group__room", 1)
+    waiting = asyncio.ensure_future(here.receive_either(channel, Inbox()))
+    await there.group_send("room", chat_event(4))
+
+    assert await asyncio.wait_for(waiting, GUARD) == chat_event(4)
 
 
 async def test_redis_group_discard_stops_delivery(processes, redis_client):
@@ -405,12 +510,13 @@ class RoomConsumer(LayerEventDispatchMixin, AsyncWebsocketConsumer):
 
 # Channels closes stale DB connections on connect: that counts as DB access.
 @pytest.mark.django_db(transaction=True)
-async def test_a_consumer_forwards_group_events_through_the_mixin():
+@both_receive_loops
+async def test_a_consumer_forwards_group_events_through_the_mixin(inbox):
     layer = FanoutInMemoryChannelLayer()
     app = RoomConsumer.as_asgi()
     with override_layer(layer):
-        first = WebsocketCommunicator(app, "/ws/room/")
-        second = WebsocketCommunicator(app, "/ws/room/")
+        first = communicator(app, "/ws/room/", inbox=inbox)
+        second = communicator(app, "/ws/room/", inbox=inbox)
         try:
             assert (await first.connect())[0]
             assert (await second.connect())[0]
@@ -424,7 +530,8 @@ async def test_a_consumer_forwards_group_events_through_the_mixin():
 
 # Channels closes stale DB connections on connect: that counts as DB access.
 @pytest.mark.django_db(transaction=True)
-async def test_a_server_that_sends_now_gets_the_frames_of_idle_members_only():
+@both_receive_loops
+async def test_a_server_that_sends_now_gets_the_frames_of_idle_members_only(inbox):
     layer = FanoutInMemoryChannelLayer()
     app = RoomConsumer.as_asgi()
     sent_now = {"sender": [], "idle": []}
@@ -437,8 +544,8 @@ async def test_a_server_that_sends_now_gets_the_frames_of_idle_members_only():
         return send
 
     with override_layer(layer):
-        sender = WebsocketCommunicator(app, "/ws/room/")
-        idle = WebsocketCommunicator(app, "/ws/room/")
+        sender = communicator(app, "/ws/room/", inbox=inbox)
+        idle = communicator(app, "/ws/room/", inbox=inbox)
         for name, member in (("sender", sender), ("idle", idle)):
             # What netsite's server puts in each WebSocket scope.
             member.scope["extensions"] = {SEND_TEXT_NOW: send_now(name)}
@@ -459,11 +566,12 @@ async def test_a_server_that_sends_now_gets_the_frames_of_idle_members_only():
 
 # Channels closes stale DB connections on connect: that counts as DB access.
 @pytest.mark.django_db(transaction=True)
-async def test_a_consumer_that_falls_behind_is_closed_with_4409():
+@both_receive_loops
+async def test_a_consumer_that_falls_behind_is_closed_with_4409(inbox):
     layer = FanoutInMemoryChannelLayer(capacity=2)
     app = RoomConsumer.as_asgi()
     with override_layer(layer):
-        member = WebsocketCommunicator(app, "/ws/room/")
+        member = communicator(app, "/ws/room/", inbox=inbox)
         try:
             assert (await member.connect())[0]
             # Three events land before the consumer's receive loop runs again.
@@ -474,4 +582,46 @@ async def test_a_consumer_that_falls_behind_is_closed_with_4409():
                 "code": 4409,
             }
         finally:
+            await member.disconnect()
+
+
+class TurnCountingRoomConsumer(RoomConsumer):
+    """Notes, for each event it sends, how many event-loop turns had passed."""
+
+    turns = turns_seen = None  # set by the test
+
+    async def chat_message(self, event):
+        self.turns_seen.append(self.turns[0])
+        await super().chat_message(event)
+
+
+# Channels closes stale DB connections on connect: that counts as DB access.
+@pytest.mark.django_db(transaction=True)
+@both_receive_loops
+async def test_a_backlog_goes_out_one_event_per_turn_of_the_event_loop(inbox):
+    # The server writes a frame to its socket only when the loop turns: a
+    # backlog sent in one go would land in the send buffer all at once.
+    layer = FanoutInMemoryChannelLayer()
+    app = TurnCountingRoomConsumer.as_asgi()
+    turns = TurnCountingRoomConsumer.turns = [0]
+    TurnCountingRoomConsumer.turns_seen = seen = []
+
+    async def count_turns():
+        while True:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    with override_layer(layer):
+        member = communicator(app, "/ws/room/", inbox=inbox)
+        counter = asyncio.ensure_future(count_turns())
+        try:
+            assert (await member.connect())[0]
+            for number in range(20):  # queued before the consumer runs again
+                await layer.group_send("room", chat_event(number))
+            for number in range(20):
+                assert await member.receive_from(GUARD) == f'{{"id": {number}}}'
+            assert len(seen) == 20
+            assert seen == sorted(set(seen))  # each on a turn of its own
+        finally:
+            counter.cancel()
             await member.disconnect()
