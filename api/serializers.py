@@ -161,6 +161,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
     shared_fields = [
         "html",
         "author",
+        "author_username",
         "guest",
         "created",
         "edited_at",
@@ -173,6 +174,12 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         read_only=True,
         help_text="The name shown with the item: a member's display name (their "
         "username if they chose none; it follows later changes), or a guest's name.",
+    )
+    author_username = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The author's username: their member page is "
+        "/members/<username>/ (and /api/members/<username>/). Null for a guest.",
     )
     html = serializers.CharField(
         read_only=True,
@@ -210,6 +217,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         "html",
         "display_name",
         "author_id",
+        "author__username",
         "created",
         "edited_at",
         "client_id",
@@ -223,6 +231,7 @@ class AuthoredSerializer(serializers.HyperlinkedModelSerializer):
         return {
             "html": row["html"],
             "author": row["display_name"],
+            "author_username": row["author__username"],
             "guest": row["author_id"] is None,
             "created": time(row["created"]),
             "edited_at": edited_at and time(edited_at),
@@ -646,6 +655,18 @@ class RevisionSerializer(serializers.ModelSerializer):
             "text": {"help_text": "The text as it read before this edit."},
             "created": {"help_text": "When it was replaced."},
         }
+
+
+class ModerationReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=AuditEntry.REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Why, for the moderation log.",
+        error_messages={
+            "max_length": f"Keep reasons to {AuditEntry.REASON_MAX_LENGTH} characters.",
+        },
+    )
 
 
 class ReportRequestSerializer(serializers.Serializer):

@@ -26,6 +26,11 @@ urlpatterns = [
     ),
     path("me/", views.MeView.as_view(), name="me"),
     path("members/<str:username>/", views.MemberView.as_view(), name="member"),
+    path(
+        "members/<str:username>/clear-display-name/",
+        views.ClearDisplayNameView.as_view(),
+        name="member-clear-display-name",
+    ),
     path("token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(), name="docs"),

@@ -49,6 +49,7 @@ from api.serializers import (
     MessageCreateSerializer,
     MessageSerializer,
     MeUpdateSerializer,
+    ModerationReasonSerializer,
     PostCreateSerializer,
     PostSerializer,
     PresenceSerializer,
@@ -72,8 +73,10 @@ from content.http import client_ip
 from content.models import AuditEntry, Ban, Profile, Report, Revision
 from content.services import (
     clean_client_id,
+    clear_display_name,
     delete_item,
     edit_item,
+    may_clear_display_names,
     set_display_name,
 )
 
@@ -291,7 +294,7 @@ class PostViewSet(
     moderated_app = "board"
 
     def get_queryset(self):
-        return self.visible_to_caller(Post.objects.all())
+        return self.visible_to_caller(Post.objects.select_related("author"))
 
     def pagination_ordering(self):
         return self.request.query_params.get("ordering") or "-id"
@@ -343,7 +346,7 @@ class TopicViewSet(
     moderated_app = "board"
 
     def get_queryset(self):
-        topics = Post.objects.filter(topic__isnull=True)
+        topics = Post.objects.filter(topic__isnull=True).select_related("author")
         if self.action == "list" or not is_moderator(
             self.request.user, self.moderated_app
         ):
@@ -404,7 +407,9 @@ class TopicViewSet(
     def replies(self, request, pk=None):
         topic = self.get_object()
         if request.method == "GET":
-            replies = Post.objects.visible().filter(topic=topic)
+            replies = (
+                Post.objects.visible().filter(topic=topic).select_related("author")
+            )
             page = self.paginate_queryset(replies)
             serializer = PostSerializer(
                 page, many=True, context=self.get_serializer_context()
@@ -595,7 +600,7 @@ class RoomMessageViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Message.objects.none()
-        return self.get_room().messages.visible().select_related("room")
+        return self.get_room().messages.visible().select_related("room", "author")
 
     def pagination_ordering(self):
         return message_ordering(self.request)
@@ -640,7 +645,7 @@ class MessageViewSet(
     text_field = "text"
 
     def get_queryset(self):
-        return self.visible_to_caller(Message.objects.select_related("room"))
+        return self.visible_to_caller(Message.objects.select_related("room", "author"))
 
     def pagination_ordering(self):
         return message_ordering(self.request)
@@ -805,6 +810,23 @@ class MeView(APIView):
         return self._me(request)
 
 
+def _member_or_404(username):
+    try:
+        return get_user_model().objects.get(username=username, is_active=True)
+    except get_user_model().DoesNotExist:
+        raise exceptions.NotFound("No member has this name.") from None
+
+
+def _member_response(request, user):
+    moderator = any(is_moderator(user, app) for app in ("board", "chat"))
+    context = {
+        "request": request,
+        "is_moderator": moderator,
+        "display_name": Profile.objects.display_name_of(user),
+    }
+    return Response(MemberSerializer(user, context=context).data)
+
+
 class MemberView(APIView):
     """
     A member: their name, since when, whether they moderate, and where to
@@ -816,17 +838,38 @@ class MemberView(APIView):
 
     @extend_schema(responses=MemberSerializer)
     def get(self, request, username):
-        try:
-            user = get_user_model().objects.get(username=username, is_active=True)
-        except get_user_model().DoesNotExist:
-            raise exceptions.NotFound("No member has this name.") from None
-        moderator = any(is_moderator(user, app) for app in ("board", "chat"))
-        context = {
-            "request": request,
-            "is_moderator": moderator,
-            "display_name": Profile.objects.display_name_of(user),
-        }
-        return Response(MemberSerializer(user, context=context).data)
+        return _member_response(request, _member_or_404(username))
+
+
+class MayClearDisplayNames(permissions.BasePermission):
+    message = "Only moderators clear members' display names."
+
+    def has_permission(self, request, view):
+        return may_clear_display_names(request.user)
+
+
+class ClearDisplayNameView(APIView):
+    """
+    Moderators: take a member's display name away (an offensive or misleading
+    one). Everything they wrote shows their username again; the moderation
+    log records it with the reason. Answers with the member as they are now
+    (``display_name`` empty); clearing a name already empty changes nothing.
+    """
+
+    permission_classes = [MayClearDisplayNames]
+
+    @extend_schema(request=ModerationReasonSerializer, responses=MemberSerializer)
+    def post(self, request, username):
+        user = _member_or_404(username)
+        body = ModerationReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clear_display_name(
+            user=user,
+            by=request.user,
+            via="api",
+            reason=body.validated_data.get("reason", ""),
+        )
+        return _member_response(request, user)
 
 
 class TokenView(ObtainAuthToken):

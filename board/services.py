@@ -77,6 +77,7 @@ def serialize_post(post):
         "id": post.pk,
         "topic": post.topic_id,
         "author": post.display_name,
+        "author_username": post.author_username,
         "guest": post.author_id is None,
         "body": post.body,
         "created": utc_iso(post.created),
@@ -319,7 +320,7 @@ def recount_topics(items, *, announce=False):
 
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
 # from what pages are told (content.services.Moderation).
-moderation = PostModeration(Post, shown=_shown, removed=_removed)
+moderation = PostModeration(Post, shown=_shown, removed=_removed, related=["author"])
 hide_posts = moderation.hide
 unhide_posts = moderation.unhide
 edit_post = moderation.edit

@@ -163,7 +163,9 @@ def _get_room(slug):
 def _replay(room, after):
     """Return up to ``REPLAY_LIMIT + 1`` visible messages after ``after``."""
     messages = list(
-        room.messages.visible().after(after).select_related("room")[: REPLAY_LIMIT + 1]
+        room.messages.visible()
+        .after(after)
+        .select_related("room", "author")[: REPLAY_LIMIT + 1]
     )
     return [(m.pk, encode_frame(serialize_message(m))) for m in messages]
 
@@ -213,7 +215,9 @@ def _change(room, message_id, *, user, action, text=None):
     Edit or delete message ``message_id`` of ``room`` as ``user``; return the
     message, ``None`` when the room has no such message that ``user`` may see.
     """
-    message = room.messages.filter(pk=message_id).select_related("room").first()
+    message = (
+        room.messages.filter(pk=message_id).select_related("room", "author").first()
+    )
     if message is None or (message.hidden and not moderates(user, Message)):
         return None
     if user.is_authenticated and not is_still_active(user):

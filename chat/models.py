@@ -160,7 +160,7 @@ class MentionQuerySet(models.QuerySet):
         """The mentions of ``user`` in visible messages, newest first."""
         return (
             self.filter(user=user, message__hidden=False)
-            .select_related("message__room")
+            .select_related("message__room", "message__author")
             .order_by("-id")
         )
 

@@ -123,6 +123,7 @@ def serialize_message(message):
         "id": message.pk,
         "room": message.room.slug,
         "author": message.display_name,
+        "author_username": message.author_username,
         "guest": message.author_id is None,
         "text": message.text,
         "html": message.html,
@@ -182,6 +183,7 @@ def activity_event(message):
                 "room": message.room.slug,
                 "id": message.pk,
                 "author": message.display_name,
+                "author_username": message.author_username,
                 "guest": message.author_id is None,
                 "created": utc_iso(message.created),
             }
@@ -468,6 +470,7 @@ def mention_frame(message):
         "room": message.room.slug,
         "room_title": message.room.title,
         "author": message.display_name,
+        "author_username": message.author_username,
         "guest": message.author_id is None,
         "text": message.text,
         "created": utc_iso(message.created),
@@ -513,7 +516,7 @@ class MessageModeration(Moderation):
 # Hiding, unhiding, editing and deleting: the same for board and chat, apart
 # from what pages are told (content.services.Moderation).
 moderation = MessageModeration(
-    Message, shown=_shown, removed=_removed, related=["room"]
+    Message, shown=_shown, removed=_removed, related=["room", "author"]
 )
 hide_messages = moderation.hide
 unhide_messages = moderation.unhide

@@ -112,7 +112,7 @@ def _parse_id(request, name):
 
 def _readable(request, room):
     # Moderators see hidden messages too, marked as hidden.
-    # The author's username is shown (a tooltip) beside the stored name.
+    # Members' names link to their pages, with the username beside them.
     rows = room.messages.select_related("author")
     if not moderates(request.user, Message):
         rows = rows.visible()

@@ -23,9 +23,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from content import bans, queue, reports
-from content.models import AuditEntry, Ban, Report, Revision
+from content.models import AuditEntry, Ban, Profile, Report, Revision
 from content.moderators import can_delete, can_hide, moderates
-from content.services import Moderation
+from content.services import (
+    Moderation,
+    clear_display_name,
+    may_clear_display_names,
+)
 from content.words import counted
 
 
@@ -477,6 +481,54 @@ class BanAdmin(admin.ModelAdmin):
             bans.lift_ban(ban=ban, by=request.user, via="admin") for ban in queryset
         )
         self.message_user(request, f"Lifted {lifted} ban(s).", messages.SUCCESS)
+
+
+# Members' display names ------------------------------------------------------------
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """
+    Members' display names. Members choose them on their profile page; a
+    moderator can only take one away (the action), never write one.
+    """
+
+    list_display = ["user", "display_name"]
+    search_fields = ["user__username", "display_name"]
+    list_select_related = ["user"]
+    fields = ["user", "display_name"]
+    actions = ["clear_selected"]
+
+    def get_queryset(self, request):
+        # Profiles without a display name have nothing to moderate.
+        return super().get_queryset(request).exclude(display_name="")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the change page shows the profile, read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_clear_permission(self, request):
+        return may_clear_display_names(request.user)
+
+    @admin.action(
+        permissions=["clear"],
+        description="Clear the selected display names (they show their usernames)",
+    )
+    def clear_selected(self, request, queryset):
+        cleared = sum(
+            clear_display_name(user=profile.user, by=request.user, via="admin")
+            for profile in queryset
+        )
+        self.message_user(
+            request,
+            f"Cleared {counted(cleared, 'display name', 'display names')}.",
+            messages.SUCCESS,
+        )
 
 
 # The moderation log -------------------------------------------------------------

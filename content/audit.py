@@ -52,7 +52,7 @@ def record(*, action, by, via, targets=(), target=None, reason="", detail=""):
         "actor_name": actor_name(by),
         "action": action,
         "via": via,
-        "reason": (reason or "")[:500],
+        "reason": (reason or "")[: AuditEntry.REASON_MAX_LENGTH],
         "detail": (detail or "")[:200],
     }
     entries = [

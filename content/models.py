@@ -100,6 +100,11 @@ class ModeratedContent(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def author_username(self):
+        """The author's username (their page's address), or None for a guest."""
+        return self.author.get_username() if self.author_id else None
+
 
 def retry_constraint(*fields, name):
     """
@@ -324,6 +329,7 @@ class AuditEntry(models.Model):
         ("prune", "prune"),
         ("add_moderator", "make moderator"),
         ("remove_moderator", "unmake moderator"),
+        ("clear_name", "clear display name"),
     ]
     # The door the action came through.
     VIA = [
@@ -331,6 +337,7 @@ class AuditEntry(models.Model):
         ("board", "board page"),
         ("chat", "chat page"),
         ("api", "REST API"),
+        ("member", "member page"),
         ("command", "manage.py"),
         ("auto", "automatic"),
     ]
@@ -350,7 +357,8 @@ class AuditEntry(models.Model):
     target = models.CharField(
         max_length=TARGET_LENGTH, help_text="What was acted on, as it read then."
     )
-    reason = models.CharField(max_length=500, blank=True)
+    REASON_MAX_LENGTH = 500
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
     detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -402,6 +410,10 @@ class Profile(models.Model):
     )
 
     objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        # Moderators take an offensive display name away; they never write one.
+        permissions = [("clear_display_name", "Can clear a member's display name")]
 
     def __str__(self):
         return self.display_name or self.user.get_username()

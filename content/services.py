@@ -151,8 +151,7 @@ def shown_name(user):
 def set_display_name(*, user, display_name, via):
     """
     Set the name ``user`` is shown under (empty: their username), and carry it
-    to everything they wrote, one UPDATE per kind of item, so that reading a
-    page never looks the name up.
+    to everything they wrote (``_store_display_name``).
 
     The name may not pass for the staff, the system or another member (their
     username or display name), in any case or look-alike letters
@@ -181,19 +180,65 @@ def set_display_name(*, user, display_name, via):
                 "reserved_name",
             )
     with transaction.atomic():
-        profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
-        if profile.display_name == name:
-            return profile
-        profile.display_name = name
-        profile.save(update_fields=["display_name"])
-        shown = name or user.get_username()[:limit]
-        for model in apps.get_models():
-            if issubclass(model, ModeratedContent):
-                model._default_manager.filter(author=user).update(display_name=shown)
-                # Cached pages of that part of the site show the old name.
-                pages.bump(model._meta.app_label)
+        profile, _changed = _store_display_name(user, name)
     logger.info("display name of %s set via %s", user.get_username(), via)
     return profile
+
+
+def may_clear_display_names(user):
+    """Return whether ``user`` may clear members' display names (moderators)."""
+    return user.is_authenticated and user.has_perm("content.clear_display_name")
+
+
+def clear_display_name(*, user, by, via, reason=""):
+    """
+    Take ``user``'s display name away (an offensive or misleading one, say):
+    their items and pages show their username again, and the moderation log
+    records it. Return whether they had one. ``by`` must be allowed
+    (``may_clear_display_names``); a ban does not stop it.
+    """
+    audit.check_via(via)
+    if by is not None and not may_clear_display_names(by):
+        raise PermissionDenied("Only moderators clear members' display names.")
+    with transaction.atomic():
+        _profile, changed = _store_display_name(user, "")
+        if changed:
+            audit.record(
+                action="clear_name",
+                by=by,
+                via=via,
+                targets=[user],
+                reason=reason,
+                detail=f"was “{changed}”",
+            )
+    if changed:
+        logger.info(
+            "display name cleared",
+            extra={"member": user.get_username(), "by": audit.actor_name(by)},
+        )
+    return bool(changed)
+
+
+def _store_display_name(user, name):
+    """
+    Store ``name`` (checked) as ``user``'s display name and carry it to
+    everything they wrote, one UPDATE per kind of item, so that reading a page
+    never looks the name up; in the caller's transaction. Return the profile
+    and the name it replaced ("" when nothing changed).
+    """
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    old = profile.display_name
+    if old == name:
+        return profile, ""
+    profile.display_name = name
+    profile.save(update_fields=["display_name"])
+    shown = name or user.get_username()[: ModeratedContent.NAME_MAX_LENGTH]
+    for model in apps.get_models():
+        if issubclass(model, ModeratedContent):
+            model._default_manager.filter(author=user).update(display_name=shown)
+            # Cached pages of that part of the site show the old name.
+            pages.bump(model._meta.app_label)
+    return profile, old
 
 
 def clean_text(model, text):

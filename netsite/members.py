@@ -3,16 +3,20 @@ A member's page: who they are and what they wrote lately, on the board and
 in chat, newest first, with "older" links that page by id (no OFFSET).
 """
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
 
 from board.models import Post
 from chat.models import Message
-from content.http import BadRequest
-from content.models import Profile
+from content.http import BadRequest, HttpResponseSeeOther
+from content.models import AuditEntry, Profile
 from content.moderators import moderates
+from content.services import clear_display_name, may_clear_display_names
 
 PAGE_SIZE = 20
 ID_MAX_DIGITS = 18
@@ -69,9 +73,25 @@ def member(request, username):
             "member": user,
             "display_name": Profile.objects.display_name_of(user),
             "moderator": is_moderator(user),
+            "may_clear_name": may_clear_display_names(request.user),
+            "reason_max_length": AuditEntry.REASON_MAX_LENGTH,
             "posts": posts,
             "older_posts": older_posts,
             "chat_messages": messages,
             "older_messages": older_messages,
         },
     )
+
+
+@require_POST
+def clear_name(request, username):
+    """A moderator takes the member's display name away; their username shows."""
+    if not may_clear_display_names(request.user):
+        raise PermissionDenied("Only moderators clear members' display names.")
+    user = member_or_404(username)
+    reason = request.POST.get("reason", "")[: AuditEntry.REASON_MAX_LENGTH]
+    if clear_display_name(user=user, by=request.user, via="member", reason=reason):
+        messages.success(request, "Cleared the display name: the username shows now.")
+    else:
+        messages.info(request, "Nothing to do: this member has no display name.")
+    return HttpResponseSeeOther(reverse("member", args=[user.get_username()]))

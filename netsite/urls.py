@@ -12,6 +12,11 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("lab/", include("netsite.lab.urls")),
     path("members/<str:username>/", members.member, name="member"),
+    path(
+        "members/<str:username>/clear-name/",
+        members.clear_name,
+        name="member-clear-name",
+    ),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", accounts.profile, name="profile"),
     path(

@@ -31,6 +31,7 @@
   var statusLine = document.getElementById("chat-status");
   var scroller = document.getElementById("chat-scroll");
   var member = log.getAttribute("data-user");
+  var memberPageUrl = log.getAttribute("data-member-page"); // "~" for the username
   var room = log.getAttribute("data-room");
   var storageKey = "netsite.chat.outbox." + room;
   var historyUrl = log.getAttribute("data-history");
@@ -89,6 +90,12 @@
     return "/chat/" + encodeURIComponent(room) + "/m/" + id + "/";
   }
 
+  // The address Django's reverse() gives: "@" and "+" stay as they are.
+  function memberPage(username) {
+    var quoted = encodeURIComponent(username).replace(/%40/g, "@").replace(/%2B/g, "+");
+    return memberPageUrl.replace("~", quoted);
+  }
+
   // The log changed: times in the reader's zone, the day separators redrawn.
   function relayout() {
     if (window.netsiteLocalize) window.netsiteLocalize(log);
@@ -108,13 +115,26 @@
   // ``html`` is the server's rendering of the text (formatted, sanitized);
   // a message not stored yet has none and shows its text as typed, and no
   // ``id`` (the link to its page) either.
-  function buildItem(author, guest, text, html, created, editedAt, id) {
+  function buildItem(author, username, guest, text, html, created, editedAt, id) {
     var item = document.createElement("li");
     item.className = "chat-message";
-    var who = document.createElement("span");
+    // As on the server-rendered page: a member's name links to their page,
+    // with their username beside it when the name is another.
+    var who = document.createElement(username ? "a" : "span");
     who.className = "author";
     who.textContent = author;
     item.appendChild(who);
+    if (username) {
+      who.href = memberPage(username);
+      who.title = "@" + username;
+      if (username !== author) {
+        var handle = document.createElement("span");
+        handle.className = "username";
+        handle.textContent = "@" + username;
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(handle);
+      }
+    }
     if (guest) {
       // As on the server-rendered page: a guest's name is only their choice.
       var badge = document.createElement("span");
@@ -163,7 +183,7 @@
   // The server decides; this only offers the controls where it would agree.
   function mayChange(frame) {
     if (moderator) return true;
-    if (!member || frame.guest || frame.author !== member || !editWindow) return false;
+    if (!member || frame.guest || frame.author_username !== member || !editWindow) return false;
     var created = new Date(frame.created).getTime();
     return !isNaN(created) && Date.now() < created + editWindow * 1000;
   }
@@ -341,7 +361,8 @@
 
   function hold(entry) {
     var item = buildItem(
-      entry.frame.name || member || "guest", !member, entry.frame.text, null, null
+      entry.frame.name || member || "guest", member || null, !member,
+      entry.frame.text, null, null
     );
     item.classList.add("pending");
     entry.element = item;
@@ -488,8 +509,8 @@
       var existing = document.getElementById("message-" + frame.id);
       var own = frame.client_id && find(frame.client_id);
       var item = buildItem(
-        frame.author, frame.guest, frame.text, frame.html, frame.created,
-        frame.edited_at, frame.id
+        frame.author, frame.author_username, frame.guest, frame.text, frame.html,
+        frame.created, frame.edited_at, frame.id
       );
       item.id = "message-" + frame.id;
       item.setAttribute("data-id", frame.id);

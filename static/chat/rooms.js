@@ -43,7 +43,7 @@
       count.setAttribute("data-count", n);
       count.textContent = n + (n === 1 ? " message" : " messages");
     }
-    var own = member && !frame.guest && frame.author === member;
+    var own = member && frame.author_username === member;
     var badge = item.querySelector(".unread");
     if (badge && !own) {
       setUnread(item, parseInt(badge.getAttribute("data-unread"), 10) + 1);

@@ -137,6 +137,9 @@ def test_the_moderators_group_has_exactly_the_moderation_permissions():
         "add_ban",
         "change_ban",
         "view_auditentry",
+        # Display names: seen, and cleared (never written).
+        "view_profile",
+        "clear_display_name",
     }
 
 

@@ -52,6 +52,7 @@ async def test_a_mentioned_member_hears_of_it_in_any_chat_room(
             "room": room.slug,
             "room_title": "Lobby",
             "author": "ada",
+            "author_username": "ada",
             "guest": False,
             "text": "@bob look",
             "created": frame["created"],

@@ -223,6 +223,7 @@ async def test_the_room_list_socket_hears_each_message_and_topic():
             "room": "lobby",
             "id": message.pk,
             "author": "kim",
+            "author_username": None,
             "guest": True,
             "created": frame["created"],
         }

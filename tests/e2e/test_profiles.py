@@ -1,4 +1,7 @@
-"""A member's display name, and a forgotten password reset by e-mail, in Chromium."""
+"""
+A member's display name on the board and in chat, and a forgotten password
+reset by e-mail, in Chromium.
+"""
 
 import email
 import re
@@ -14,6 +17,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import start_server
 from tests.e2e.test_accounts import sign_up
 from tests.e2e.test_board import unique
+from tests.e2e.test_chat import DELIVERED, make_room, open_room, send
 
 
 def test_a_member_chooses_a_display_name_and_their_post_shows_it(page, server):
@@ -113,3 +117,46 @@ def test_a_forgotten_password_is_reset_through_the_link_in_the_mail(page, mail_s
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".whoami")).to_have_text(username)
     assert page.problems == []
+
+
+def test_a_live_chat_message_shows_the_display_name_linked_with_the_username(
+    pages, server
+):
+    slug = make_room(server)
+    username, password = f"member{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    writer, reader = pages.new(), pages.new()
+    sign_up(writer, server, username, password)
+    shown = f"Countess {uuid.uuid4().hex[:6]}"
+    writer.goto(server.url + "/accounts/profile/")
+    writer.get_by_label("Display name").fill(shown)
+    writer.get_by_role("button", name="Save").click()
+    expect(writer.get_by_text("Display name saved.")).to_be_visible()
+
+    open_room(reader, server, slug)
+    open_room(writer, server, slug)
+    text = unique("Live under a display name")
+    send(writer, text)
+
+    def shows_the_names(page):
+        message = page.locator(DELIVERED, has_text=text)
+        expect(message.locator("a.author")).to_have_text(shown)
+        expect(message.locator("a.author")).to_have_attribute(
+            "href", f"/members/{username}/"
+        )
+        expect(message.locator(".username")).to_have_text(f"@{username}")
+        expect(message.locator(".badge.guest")).to_have_count(0)
+
+    # The reader's copy came as a frame and was built by the page's script;
+    # after a reload the server renders the same.
+    shows_the_names(reader)
+    reader.reload()
+    shows_the_names(reader)
+    # The writer's own message offers its edit controls (they are matched by
+    # username, not by the name shown).
+    expect(writer.locator(DELIVERED, has_text=text).locator(".edit-own")).to_have_count(
+        1
+    )
+    message = reader.locator(DELIVERED, has_text=text)
+    message.locator("a.author").click()
+    reader.wait_for_url(f"{server.url}/members/{username}/")
+    assert writer.problems == [] and reader.problems == []

@@ -151,7 +151,52 @@ def test_the_chat_room_page_shows_the_username_beside_the_display_name(client, u
 
     page = client.get(room.get_absolute_url()).content.decode()
 
-    assert '<span class="author" title="@ada">Countess</span>' in page
+    # As on the board: the name links to the member's page, the username beside.
+    assert (
+        '<a class="author" href="/members/ada/" title="@ada">Countess</a> '
+        '<span class="username">@ada</span>'
+    ) in page
+
+
+def test_a_member_without_a_display_name_shows_no_second_username(client, user):
+    room = chat_services.create_room(title="Lobby")
+    chat_services.post_message(room=room, text="Hello", author=user)
+    chat_services.post_message(room=room, text="Hi", display_name="Gus")
+
+    page = client.get(room.get_absolute_url()).content.decode()
+
+    assert '<a class="author" href="/members/ada/" title="@ada">ada</a>\n' in page
+    assert 'class="username"' not in page
+    assert (
+        '<span class="author">Gus</span> <span class="badge guest" '
+        'title="Sent without an account">guest</span>'
+    ) in page
+
+
+def test_frames_and_the_api_carry_the_authors_username(client, user):
+    room = chat_services.create_room(title="Lobby")
+    client.force_login(user)
+    save(client, "Countess")
+    said, _ = chat_services.post_message(room=room, text="Hello", author=user)
+    guest, _ = chat_services.post_message(room=room, text="Hi", display_name="Gus")
+    post, _ = board_services.create_post(body="A post", author=user)
+
+    frame = chat_services.serialize_message(said)
+    assert (frame["author"], frame["author_username"]) == ("Countess", "ada")
+    frame = chat_services.serialize_message(guest)
+    assert (frame["author"], frame["author_username"]) == ("Gus", None)
+    frame = board_services.serialize_post(post)
+    assert (frame["author"], frame["author_username"]) == ("Countess", "ada")
+
+    listed = client.get(f"/api/rooms/{room.slug}/messages/").json()["results"]
+    assert {m["id"]: (m["author"], m["author_username"]) for m in listed} == {
+        said.pk: ("Countess", "ada"),
+        guest.pk: ("Gus", None),
+    }
+    one = client.get(f"/api/messages/{said.pk}/").json()
+    assert (one["author"], one["author_username"]) == ("Countess", "ada")
+    one = client.get(f"/api/posts/{post.pk}/").json()
+    assert (one["author"], one["author_username"]) == ("Countess", "ada")
 
 
 def test_a_guests_cached_board_page_shows_the_new_name(client, user):
