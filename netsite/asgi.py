@@ -14,7 +14,7 @@ from netsite.env import load_dotenv
 load_dotenv(Path(__file__).resolve().parent.parent / ".env")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netsite.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from netsite.handler import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
