@@ -27,7 +27,8 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 
 BROADCAST_WARNING = (
     "Warning: REDIS_URL is not set, so open pages show this {what} only after a reload."
@@ -136,3 +137,12 @@ class Progress:
             line = f"{self.label} {self.done:,}"
         self.stream.write("\r" + line, ending="", style_func=lambda text: text)
         self.stream.flush()
+
+
+def user_named(username):
+    """The user called ``username``; a ``CommandError`` says so if there is none."""
+    model = get_user_model()
+    try:
+        return model._default_manager.get_by_natural_key(username)
+    except model.DoesNotExist:
+        raise CommandError(f"There is no user {username!r}.") from None

@@ -2,23 +2,16 @@
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from content import bans, records
-from content.commands import OperatorCommand
+from content.commands import OperatorCommand, user_named
 
 
 def _user(username):
-    if username is None:
-        return None
-    model = get_user_model()
-    try:
-        return model._default_manager.get_by_natural_key(username)
-    except model.DoesNotExist:
-        raise CommandError(f"There is no user {username!r}.") from None
+    return None if username is None else user_named(username)
 
 
 class Command(OperatorCommand):

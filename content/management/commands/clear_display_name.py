@@ -1,19 +1,10 @@
 """Take a member's display name away from a terminal."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
-from content.commands import OperatorCommand
+from content.commands import OperatorCommand, user_named
 from content.services import clear_display_name
-
-
-def _user(username):
-    model = get_user_model()
-    try:
-        return model._default_manager.get_by_natural_key(username)
-    except model.DoesNotExist:
-        raise CommandError(f"There is no user {username!r}.") from None
 
 
 class Command(OperatorCommand):
@@ -31,8 +22,8 @@ class Command(OperatorCommand):
         )
 
     def handle(self, *args, username, reason, by, **opts):
-        user = _user(username)
-        by = _user(by) if by is not None else None
+        user = user_named(username)
+        by = user_named(by) if by is not None else None
         try:
             cleared = clear_display_name(user=user, by=by, via="command", reason=reason)
         except PermissionDenied as error:

@@ -1,18 +1,7 @@
 """Make a member a moderator from a terminal, or stop them being one."""
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
-
 from content import moderators
-from content.commands import OperatorCommand
-
-
-def _user(username):
-    model = get_user_model()
-    try:
-        return model._default_manager.get_by_natural_key(username)
-    except model.DoesNotExist:
-        raise CommandError(f"There is no user {username!r}.") from None
+from content.commands import OperatorCommand, user_named
 
 
 class Command(OperatorCommand):
@@ -30,8 +19,8 @@ class Command(OperatorCommand):
         )
 
     def handle(self, *args, action, username, by, **opts):
-        user = _user(username)
-        by = _user(by) if by is not None else None
+        user = user_named(username)
+        by = user_named(by) if by is not None else None
         adding = action == "add"
         changed = moderators.set_moderator(
             user=user, moderator=adding, by=by, via="command"
